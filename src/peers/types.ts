@@ -60,6 +60,11 @@ export interface EndpointConfig {
    * "allow" accepts a plain PSK handshake. Server: "allow" echoes it when offered.
    */
   certWithPsk?: "require" | "allow";
+  /**
+   * Reference peer only: a named misbehaviour hook from src/tls/adversary.ts, for conformance
+   * cases. Other implementations never get this field (cases restrict that side to "ts").
+   */
+  hook?: { name: string; params?: Record<string, string | number | boolean> };
 }
 
 /** Either supported, or the reason it is not: the library lacks it, or the adapter cannot say it. */

@@ -1,0 +1,276 @@
+// The rustls adapter against the real pqi-rustls program in the rustls container, through the
+// runtime (openSandbox + runPair) with the wire tap in between. Every negotiated value is asserted
+// from the OTHER side's report, and from the wire where it can see.
+
+import assert from "node:assert/strict";
+import { whyUnsupported } from "./capabilities.ts";
+import { implementation } from "./index.ts";
+import { keySharesFor, rustls } from "./rustls.ts";
+import type { EndpointConfig, Implementation, PkiPaths, Role } from "./types.ts";
+import { ensurePki } from "../pki/pki.ts";
+import type { WireObservation } from "../report/schema.ts";
+import { type PairResult, runPair } from "../runtime/pair.ts";
+import { CACHE_DIR } from "../runtime/paths.ts";
+import { freePort } from "../runtime/ports.ts";
+import { openSandbox, type Sandbox } from "../runtime/sandbox.ts";
+import { GROUP_NAMES, type GroupName } from "../tls/names.ts";
+import { openTap } from "../wire/tap.ts";
+
+const openssl = implementation("openssl");
+
+const RUSTLS_GROUPS: GroupName[] = [
+  "X25519MLKEM768",
+  "SecP256r1MLKEM768",
+  "MLKEM768",
+  "MLKEM1024",
+  "x25519",
+  "secp256r1",
+  "secp384r1",
+];
+const NOT_IN_RUSTLS: GroupName[] = ["MLKEM512", "SecP384r1MLKEM1024"];
+
+const onlyGroup = (group: GroupName) => ({
+  client: { groups: [group], keyShares: [group] } as EndpointConfig,
+  server: { groups: [group], certificate: "ecdsa-p256" } as EndpointConfig,
+});
+
+// --- A small world: the PKI, a scratch directory and one sandbox per implementation ------------
+
+interface World {
+  sandbox(impl: Implementation): Promise<Sandbox>;
+  pair(
+    client: [Implementation, EndpointConfig],
+    server: [Implementation, EndpointConfig],
+  ): Promise<PairResult & { wire: WireObservation }>;
+}
+
+async function withWorld(body: (w: World) => Promise<void>) {
+  const pkiDir = `${CACHE_DIR}/pki`;
+  const pki: PkiPaths = await ensurePki(pkiDir);
+  const scratch = await Deno.makeTempDir({ prefix: "pqinterop-rustls-" });
+  const sandboxes = new Map<string, Sandbox>();
+  const sandbox = async (impl: Implementation) => {
+    let s = sandboxes.get(impl.id);
+    if (!s) {
+      s = await openSandbox(impl, { mounts: [pkiDir, scratch] });
+      sandboxes.set(impl.id, s);
+    }
+    return s;
+  };
+  const world: World = {
+    sandbox,
+    async pair([ci, cc], [si, sc]) {
+      for (const [impl, role, config] of [[ci, "client", cc], [si, "server", sc]] as const) {
+        const why = whyUnsupported(impl.capabilities, role as Role, config) ??
+          impl.refuse?.(role as Role, config);
+        assert.equal(why ?? null, null, `${impl.id} ${role} refuses ${JSON.stringify(config)}`);
+      }
+      const serverPort = await freePort();
+      const tap = await openTap({ target: serverPort });
+      try {
+        const result = await runPair({
+          client: { sandbox: await sandbox(ci), impl: ci, config: cc },
+          server: { sandbox: await sandbox(si), impl: si, config: sc },
+          pki,
+          scratch,
+          serverPort,
+          connectPort: tap.port,
+        });
+        const { observation } = await tap.finish();
+        return { ...result, wire: observation };
+      } finally {
+        await tap.finish();
+      }
+    },
+  };
+  try {
+    await body(world);
+  } finally {
+    for (const s of sandboxes.values()) await s.close();
+    await Deno.remove(scratch, { recursive: true });
+  }
+}
+
+/** Both programs' output, for assertion messages. */
+function transcript(r: PairResult): string {
+  const side = (name: string, s: PairResult["client"]) =>
+    `--- ${name} (exit ${s.code})\n${s.stdout}${s.stderr}`;
+  return `${side("client", r.client)}\n${side("server", r.server)}`;
+}
+
+function assertHandshake(r: PairResult, what: string) {
+  assert.ok(r.client.report.ok, `${what}: client not ok\n${transcript(r)}`);
+  assert.ok(r.server.report.ok, `${what}: server not ok\n${transcript(r)}`);
+}
+
+// --- Declarations ------------------------------------------------------------------------------
+
+Deno.test("rustls declares seven groups, and lacks MLKEM512 and SecP384r1MLKEM1024", () => {
+  assert.deepEqual(
+    GROUP_NAMES.filter((g) => rustls.capabilities.groups[g] === true).sort(),
+    [
+      ...RUSTLS_GROUPS,
+    ].sort(),
+  );
+  for (const g of NOT_IN_RUSTLS) {
+    assert.match(whyUnsupported(rustls.capabilities, "client", { groups: [g] })!, /lacks/);
+  }
+  assert.match(
+    whyUnsupported(rustls.capabilities, "client", {
+      psk: {
+        identity: "id",
+        keyHex: "00".repeat(32),
+        hash: "sha256",
+        mode: "psk_dhe_ke",
+      },
+    })!,
+    /issue 174/,
+  );
+  // Key shares: exactly what rustls sends, nothing else.
+  assert.deepEqual(keySharesFor(), ["X25519MLKEM768", "x25519"]);
+  assert.deepEqual(keySharesFor(["SecP256r1MLKEM768", "secp256r1"]), [
+    "SecP256r1MLKEM768",
+    "secp256r1",
+  ]);
+  assert.equal(rustls.refuse!("client", { groups: ["MLKEM768"], keyShares: ["MLKEM768"] }), null);
+  assert.match(
+    rustls.refuse!("client", { groups: ["x25519", "MLKEM768"], keyShares: ["MLKEM768"] })!,
+    /sends \[x25519\]/,
+  );
+});
+
+// --- Groups ------------------------------------------------------------------------------------
+
+Deno.test("rustls client ↔ rustls server: all seven groups", async () => {
+  await withWorld(async (w) => {
+    for (const g of RUSTLS_GROUPS) {
+      const { client, server } = onlyGroup(g);
+      const r = await w.pair([rustls, client], [rustls, server]);
+      assertHandshake(r, g);
+      assert.equal(r.server.report.group, g, `server's word for the client's group ${g}`);
+      assert.equal(r.client.report.group, g, `client's word for the server's group ${g}`);
+      assert.equal(r.client.report.helloRetryRequest, false, g);
+      assert.equal(r.server.report.version, "TLSv1.3");
+      assert.equal(r.wire.selectedGroup, g);
+    }
+  });
+});
+
+Deno.test({
+  name: "rustls client → OpenSSL server and OpenSSL client → rustls server: all seven groups",
+  ignore: !openssl,
+  async fn() {
+    await withWorld(async (w) => {
+      for (const [client, server] of [[rustls, openssl!], [openssl!, rustls]]) {
+        for (const g of RUSTLS_GROUPS) {
+          const cfg = onlyGroup(g);
+          const r = await w.pair([client, cfg.client], [server, cfg.server]);
+          const pairName = `${client.id} → ${server.id} ${g}`;
+          assertHandshake(r, pairName);
+          // The other side's word: OpenSSL's report about the rustls side.
+          const other = client === rustls ? r.server.report : r.client.report;
+          assert.equal(other.group, g, `${pairName}: the OpenSSL side's negotiated group`);
+          assert.equal(r.wire.selectedGroup, g, pairName);
+          assert.equal(r.wire.helloRetryRequest, false, pairName);
+        }
+      }
+    });
+  },
+});
+
+Deno.test("rustls by default shares X25519MLKEM768 plus its x25519 component, and gets it", async () => {
+  await withWorld(async (w) => {
+    const r = await w.pair([rustls, {}], [rustls, {}]);
+    assertHandshake(r, "defaults");
+    assert.deepEqual(r.wire.keySharesOffered.map((s) => s.group), keySharesFor());
+    assert.equal(r.server.report.group, "X25519MLKEM768");
+  });
+});
+
+Deno.test("rustls asks by HelloRetryRequest for the client's first group it has no share for", async () => {
+  await withWorld(async (w) => {
+    const r = await w.pair(
+      [rustls, { groups: ["x25519", "MLKEM1024"] }],
+      [rustls, { groups: ["MLKEM1024"] }],
+    );
+    assertHandshake(r, "HRR");
+    assert.equal(r.client.report.helloRetryRequest, true, transcript(r));
+    assert.equal(r.client.report.group, "MLKEM1024");
+    assert.equal(r.wire.hrrGroup, "MLKEM1024");
+  });
+});
+
+// --- Resumption, 0-RTT, certificates -----------------------------------------------------------
+
+Deno.test("rustls ↔ rustls: the second connection resumes, and 0-RTT is accepted", async () => {
+  await withWorld(async (w) => {
+    const g = "MLKEM768" as const;
+    const r = await w.pair(
+      [rustls, { groups: [g], resume: true }],
+      [rustls, { groups: [g], resume: true }],
+    );
+    assertHandshake(r, "resumption");
+    assert.equal(r.server.report.resumed, false);
+    assert.equal(r.client.report.next?.[0].resumed, true, transcript(r));
+    assert.equal(r.server.report.next?.[0].resumed, true, transcript(r));
+    assert.equal(r.client.report.next?.[0].pskMode, "psk_dhe_ke");
+    assert.equal(r.client.report.next?.[0].group, g, "psk_dhe_ke still runs the ML-KEM exchange");
+    assert.equal(r.wire.connections, 2);
+
+    const early = await w.pair(
+      [rustls, { groups: [g], resume: true, earlyData: "early hello" }],
+      [rustls, { groups: [g], resume: true, earlyData: "" }],
+    );
+    assertHandshake(early, "0-RTT");
+    assert.equal(early.server.report.next?.[0].earlyData, "accepted", transcript(early));
+    assert.equal(early.client.report.next?.[0].earlyData, "accepted", transcript(early));
+    assert.equal(early.server.report.earlyData, null, "nothing to send on the first connection");
+  });
+});
+
+Deno.test("rustls ↔ rustls: ML-DSA certificates both ways, and a missing client certificate", async () => {
+  await withWorld(async (w) => {
+    const r = await w.pair(
+      [rustls, { clientAuth: true, certificate: "mldsa87" }],
+      [rustls, { clientAuth: true, certificate: "mldsa65" }],
+    );
+    assertHandshake(r, "ML-DSA");
+
+    const none = await w.pair([rustls, {}], [rustls, { clientAuth: true }]);
+    assert.equal(none.server.report.ok, false, transcript(none));
+    assert.equal(none.client.report.alert, "certificate_required", transcript(none));
+  });
+});
+
+// --- Declarations match reality ----------------------------------------------------------------
+
+Deno.test("rustls really lacks MLKEM512 and SecP384r1MLKEM1024", async () => {
+  await withWorld(async (w) => {
+    const box = await w.sandbox(rustls);
+    const pki = await ensurePki(`${CACHE_DIR}/pki`);
+    const ctx = {
+      port: await freePort(),
+      serverName: "localhost" as const,
+      pki,
+      token: "t",
+      scratch: "/tmp",
+    };
+    for (const g of NOT_IN_RUSTLS) {
+      // Asked anyway, both roles refuse to start and name the group.
+      for (
+        const spec of [rustls.client({ groups: [g] }, ctx), rustls.server({ groups: [g] }, ctx)]
+      ) {
+        const run = await box.spawn(spec).wait(20_000);
+        assert.equal(run.code, 2, `${spec.argv.join(" ")}\n${run.stderr}`);
+        assert.match(run.stderr, new RegExp(`group ${g} is not implemented`));
+      }
+      // And a peer that offers only that group gets no handshake from a rustls server.
+      if (openssl) {
+        const r = await w.pair([openssl, onlyGroup(g).client], [rustls, {}]);
+        assert.equal(r.server.report.ok, false, transcript(r));
+        assert.equal(r.server.report.alert, "handshake_failure", transcript(r));
+        assert.equal(r.wire.selectedGroup, null, `${g}: no ServerHello`);
+      }
+    }
+  });
+});

@@ -1,0 +1,111 @@
+// The adapter for our own peer: the argv it builds for a case, and a real run of both process
+// specs over loopback, parsed back into PeerReports.
+
+import { deepEqual, equal, match } from "node:assert/strict";
+import { writeTestPki } from "../tls/test_pki.ts";
+import { whyUnsupported } from "./capabilities.ts";
+import { ts } from "./ts.ts";
+import type { CellContext, EndpointConfig } from "./types.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "pqi-ts-adapter-" });
+const pki = await writeTestPki(dir, ["ecdsa-p256", "ed25519"]);
+
+function context(port: number): CellContext {
+  return { port, serverName: "localhost", pki, token: "tok123", scratch: dir };
+}
+
+const flagValue = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+
+Deno.test("ts adapter: argv for server and client", () => {
+  const ctx = context(4433);
+  const server = ts.server(
+    { groups: ["MLKEM768", "x25519"], preferHrr: true, certificate: "ed25519", clientAuth: true },
+    ctx,
+  );
+  equal(server.argv[server.argv.indexOf("-A") + 1].endsWith("/src/tls/cli.ts"), true);
+  equal(flagValue(server.argv, "--port"), "4433");
+  equal(flagValue(server.argv, "--groups"), "MLKEM768,x25519");
+  equal(flagValue(server.argv, "--cert"), pki.leaf.ed25519.cert);
+  equal(server.argv.includes("--prefer-hrr"), true);
+  equal(server.argv.includes("--client-auth"), true);
+  match("listening on 127.0.0.1:4433", server.ready!);
+
+  const client = ts.client({ keyShares: [], cipherSuites: ["TLS_AES_256_GCM_SHA384"] }, ctx);
+  equal(flagValue(client.argv, "--key-shares"), "none");
+  equal(flagValue(client.argv, "--cipher-suites"), "TLS_AES_256_GCM_SHA384");
+  equal(flagValue(client.argv, "--server-name"), "localhost");
+  match(flagValue(client.argv, "--message"), /tok123/);
+});
+
+Deno.test("ts adapter: capabilities say PSK is not there yet, everything else is", () => {
+  equal(whyUnsupported(ts.capabilities, "server", { groups: ["SecP384r1MLKEM1024"] }), null);
+  match(
+    whyUnsupported(ts.capabilities, "client", { resume: true }) ?? "",
+    /not implemented yet/,
+  );
+});
+
+Deno.test("ts adapter: parse reads the JSON line, or says why there is none", () => {
+  const report = ts.parse("client", {
+    stdout:
+      '{"ok":true,"version":"TLSv1.3","group":"x25519","cipherSuite":"TLS_AES_128_GCM_SHA256","helloRetryRequest":false,"resumed":false,"alert":null}\n',
+    stderr: "",
+    code: 0,
+  });
+  deepEqual([report.ok, report.group, report.helloRetryRequest], [true, "x25519", false]);
+  const none = ts.parse("server", { stdout: "", stderr: "peer: bad flag\n", code: 2 });
+  equal(none.ok, false);
+  match(none.error!, /bad flag/);
+});
+
+Deno.test("ts adapter: both process specs run and report over loopback", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const ctx = context(port);
+  const serverConfig: EndpointConfig = { groups: ["SecP256r1MLKEM768", "x25519"], preferHrr: true };
+  const clientConfig: EndpointConfig = {
+    groups: ["x25519", "SecP256r1MLKEM768"],
+    keyShares: ["x25519"],
+  };
+  const spec = ts.server(serverConfig, ctx);
+  const server = new Deno.Command(spec.argv[0], {
+    args: [...spec.argv.slice(1), "--count", "1"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const serverOut = new Response(server.stdout).text();
+  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!spec.ready!.test(err)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(err);
+    err += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done);
+  })();
+  const cspec = ts.client(clientConfig, ctx);
+  const c = await new Deno.Command(cspec.argv[0], {
+    args: cspec.argv.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  const clientReport = ts.parse("client", {
+    stdout: dec(c.stdout),
+    stderr: dec(c.stderr),
+    code: c.code,
+  });
+  const serverReport = ts.parse("server", {
+    stdout: await serverOut,
+    stderr: "",
+    code: (await server.status).code,
+  });
+  for (const r of [clientReport, serverReport]) {
+    deepEqual(
+      [r.ok, r.version, r.group, r.helloRetryRequest, r.resumed, r.alert],
+      [true, "TLSv1.3", "SecP256r1MLKEM768", true, false, null],
+    );
+  }
+});

@@ -1,0 +1,355 @@
+// The wolfSSL adapter against the real example programs in the wolfssl container, through the
+// runtime (openSandbox + runPair) with the wire tap in between. Every negotiated value is asserted
+// from the OTHER side's report, and from the wire where it can see.
+
+import assert from "node:assert/strict";
+import { whyUnsupported } from "./capabilities.ts";
+import { implementation, IMPLEMENTATIONS } from "./index.ts";
+import type { EndpointConfig, ExternalPsk, Implementation, PkiPaths, Role } from "./types.ts";
+import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
+import { ensurePki } from "../pki/pki.ts";
+import type { WireObservation } from "../report/schema.ts";
+import { type PairResult, runPair } from "../runtime/pair.ts";
+import { CACHE_DIR } from "../runtime/paths.ts";
+import { freePort } from "../runtime/ports.ts";
+import { openSandbox, type Sandbox } from "../runtime/sandbox.ts";
+import { CERT_KINDS, GROUP_NAMES, type GroupName, type PskModeName } from "../tls/names.ts";
+import { openTap } from "../wire/tap.ts";
+
+const plainOpenssl = implementation("openssl");
+
+/**
+ * The OpenSSL adapter's server runs s_server in plain mode with an idle FIFO as its input, so it
+ * never writes, while the wolfSSL example client always waits for a reply to its line
+ * (examples/client: ClientWriteRead). Until the two agree, this test puts one reply line in that
+ * FIFO (plain-mode s_server sends its input to the client); everything else is the adapter's own.
+ */
+const openssl: Implementation | undefined = plainOpenssl && {
+  ...plainOpenssl,
+  server(config, ctx) {
+    const spec = plainOpenssl.server(config, ctx);
+    const script = spec.argv[2];
+    const fifo = 'mkfifo "$fifo"';
+    assert.ok(script.includes(fifo), "the s_server script changed shape");
+    const answered = script.replace(fifo, `${fifo}; (printf 'pong\\n' >"$fifo" &)`);
+    return { ...spec, argv: [...spec.argv.slice(0, 2), answered, ...spec.argv.slice(3)] };
+  },
+};
+
+const psk = (mode: PskModeName): ExternalPsk => ({
+  identity: EXAMPLE_PSK.identity,
+  keyHex: EXAMPLE_PSK.keyHex,
+  hash: "sha256",
+  mode,
+});
+
+const onlyGroup = (group: GroupName) => ({
+  client: { groups: [group], keyShares: [group] } as EndpointConfig,
+  server: { groups: [group], certificate: "ecdsa-p256" } as EndpointConfig,
+});
+
+// --- A small world: the PKI, a scratch directory and one sandbox per implementation ------------
+
+interface World {
+  pki: PkiPaths;
+  sandbox(impl: Implementation): Promise<Sandbox>;
+  pair(
+    client: [Implementation, EndpointConfig],
+    server: [Implementation, EndpointConfig],
+    pki?: PkiPaths,
+  ): Promise<PairResult & { wire: WireObservation }>;
+}
+
+async function withWorld(extraMounts: string[], body: (w: World) => Promise<void>) {
+  const pkiDir = `${CACHE_DIR}/pki`;
+  const pki = await ensurePki(pkiDir);
+  const scratch = await Deno.makeTempDir({ prefix: "pqinterop-wolfssl-" });
+  const sandboxes = new Map<string, Sandbox>();
+  const sandbox = async (impl: Implementation) => {
+    let s = sandboxes.get(impl.id);
+    if (!s) {
+      s = await openSandbox(impl, { mounts: [pkiDir, scratch, ...extraMounts] });
+      sandboxes.set(impl.id, s);
+    }
+    return s;
+  };
+  const world: World = {
+    pki,
+    sandbox,
+    async pair([ci, cc], [si, sc], pkiOverride) {
+      for (const [impl, role, config] of [[ci, "client", cc], [si, "server", sc]] as const) {
+        const why = whyUnsupported(impl.capabilities, role as Role, config) ??
+          impl.refuse?.(role as Role, config);
+        assert.equal(why ?? null, null, `${impl.id} ${role} refuses ${JSON.stringify(config)}`);
+      }
+      const serverPort = await freePort();
+      const tap = await openTap({ target: serverPort });
+      try {
+        const result = await runPair({
+          client: { sandbox: await sandbox(ci), impl: ci, config: cc },
+          server: { sandbox: await sandbox(si), impl: si, config: sc },
+          pki: pkiOverride ?? pki,
+          scratch,
+          serverPort,
+          connectPort: tap.port,
+        });
+        const { observation } = await tap.finish();
+        return { ...result, wire: observation };
+      } finally {
+        await tap.finish();
+      }
+    },
+  };
+  try {
+    await body(world);
+  } finally {
+    for (const s of sandboxes.values()) await s.close();
+    await Deno.remove(scratch, { recursive: true });
+  }
+}
+
+/** Both programs' output, for assertion messages. */
+function transcript(r: PairResult): string {
+  const side = (name: string, s: PairResult["client"]) =>
+    `--- ${name} (exit ${s.code}): ${JSON.stringify(s.report)}\n${tail(s.stdout + s.stderr)}`;
+  return `${side("client", r.client)}\n${side("server", r.server)}`;
+}
+
+const tail = (text: string) => text.split("\n").slice(-30).join("\n");
+
+function assertHandshake(r: PairResult, what: string) {
+  assert.ok(r.client.report.ok, `${what}: client not ok\n${transcript(r)}`);
+  assert.ok(r.server.report.ok, `${what}: server not ok\n${transcript(r)}`);
+}
+
+// --- Groups ------------------------------------------------------------------------------------
+
+/** The groups both roles accept with one-group configs; the rest must be refused, with a reason. */
+function playableGroups(client: Implementation, server: Implementation): GroupName[] {
+  return GROUP_NAMES.filter((g) => {
+    const { client: cc, server: sc } = onlyGroup(g);
+    const why = whyUnsupported(client.capabilities, "client", cc) ??
+      client.refuse?.("client", cc) ??
+      whyUnsupported(server.capabilities, "server", sc) ?? server.refuse?.("server", sc);
+    return why === null;
+  });
+}
+
+Deno.test("wolfSSL declares every group, and refuses only a P-384 client (no such key share)", () => {
+  for (const g of GROUP_NAMES) assert.equal(wolfssl.capabilities.groups[g], true, g);
+  assert.deepEqual(GROUP_NAMES.filter((g) => !playableGroups(wolfssl, wolfssl).includes(g)), [
+    "secp384r1",
+  ]);
+  assert.match(wolfssl.refuse!("client", onlyGroup("secp384r1").client)!, /P-384 key share/);
+  assert.equal(wolfssl.refuse!("server", onlyGroup("secp384r1").server), null);
+});
+
+Deno.test("wolfSSL client ↔ wolfSSL server: every group", async () => {
+  await withWorld([], async (w) => {
+    const groups = playableGroups(wolfssl, wolfssl);
+    for (const g of groups) {
+      const { client, server } = onlyGroup(g);
+      const r = await w.pair([wolfssl, client], [wolfssl, server]);
+      assertHandshake(r, g);
+      assert.equal(r.server.report.group, g, `server's word for the client's group ${g}`);
+      assert.equal(r.client.report.group, g, `client's word for the server's group ${g}`);
+      assert.equal(r.wire.selectedGroup, g);
+      assert.equal(r.wire.helloRetryRequest, false, `${g}: no HRR`);
+      assert.equal(r.server.report.version, "TLSv1.3");
+    }
+    assert.equal(groups.length, 8);
+  });
+});
+
+Deno.test({
+  name: "wolfSSL client → OpenSSL server and OpenSSL client → wolfSSL server: every group",
+  ignore: !openssl,
+  async fn() {
+    await withWorld([], async (w) => {
+      for (const [client, server] of [[wolfssl, openssl!], [openssl!, wolfssl]]) {
+        const groups = playableGroups(client, server);
+        for (const g of groups) {
+          const cfg = onlyGroup(g);
+          const r = await w.pair([client, cfg.client], [server, cfg.server]);
+          const pairName = `${client.id} → ${server.id} ${g}`;
+          assertHandshake(r, pairName);
+          // The other side's word: OpenSSL's report for the wolfSSL side, and vice versa.
+          const other = client === wolfssl ? r.server.report : r.client.report;
+          assert.equal(other.group, g, `${pairName}: the OpenSSL side's negotiated group`);
+          assert.equal(r.wire.selectedGroup, g, pairName);
+          assert.equal(r.wire.helloRetryRequest, false, pairName);
+        }
+        // wolfSSL → OpenSSL loses only the P-384 client; OpenSSL → wolfSSL plays all nine.
+        assert.equal(groups.length, client === wolfssl ? 8 : 9, `${client.id} → ${server.id}`);
+      }
+    });
+  },
+});
+
+Deno.test("wolfSSL ↔ wolfSSL: every certificate kind, as server and as client certificate", async () => {
+  await withWorld([], async (w) => {
+    for (const kind of CERT_KINDS) {
+      assert.equal(wolfssl.capabilities.certificates[kind], true, kind);
+      const r = await w.pair(
+        [wolfssl, { groups: ["x25519"], clientAuth: true, certificate: kind }],
+        [wolfssl, { groups: ["x25519"], clientAuth: true, certificate: kind }],
+      );
+      assertHandshake(r, `${kind} both ways`);
+    }
+    // The server really asks: a client without a certificate is turned away.
+    const r = await w.pair([wolfssl, {}], [wolfssl, { clientAuth: true }]);
+    assert.equal(r.server.report.ok, false, transcript(r));
+    assert.equal(r.server.report.alert, "certificate_required", transcript(r));
+  });
+});
+
+// --- PSK, resumption, 0-RTT, RFC 9973 ----------------------------------------------------------
+
+Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_ke uses no group at all", async () => {
+  await withWorld([], async (w) => {
+    const r = await w.pair([wolfssl, { psk: psk("psk_ke") }], [wolfssl, { psk: psk("psk_ke") }]);
+    assertHandshake(r, "psk_ke");
+    assert.equal(r.server.report.pskMode, "psk_ke");
+    assert.equal(r.server.report.group, null);
+    assert.equal(r.client.report.pskMode, "psk_ke");
+    assert.equal(r.client.report.pskIdentity, "Client_identity");
+    assert.equal(r.server.report.cipherSuite, "TLS_AES_128_GCM_SHA256");
+    assert.equal(r.wire.pskSelected, 0);
+    assert.equal(r.wire.selectedGroup, null);
+  });
+});
+
+Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_dhe_ke over ML-KEM groups", async () => {
+  await withWorld([], async (w) => {
+    for (const g of ["X25519MLKEM768", "MLKEM768"] as const) {
+      const r = await w.pair(
+        [wolfssl, { groups: [g], keyShares: [g], psk: psk("psk_dhe_ke") }],
+        [wolfssl, { groups: [g], psk: psk("psk_dhe_ke") }],
+      );
+      assertHandshake(r, `psk_dhe_ke ${g}`);
+      assert.equal(r.server.report.pskMode, "psk_dhe_ke", g);
+      assert.equal(r.server.report.group, g);
+      assert.equal(r.client.report.pskMode, "psk_dhe_ke", g);
+      assert.equal(r.client.report.group, g);
+      assert.equal(r.wire.pskSelected, 0, g);
+      assert.equal(r.wire.selectedGroup, g);
+    }
+  });
+});
+
+Deno.test("wolfSSL ↔ wolfSSL: the second connection resumes, 0-RTT accepted", async () => {
+  await withWorld([], async (w) => {
+    const g = "X25519MLKEM768" as const;
+    const r = await w.pair(
+      [wolfssl, { groups: [g], keyShares: [g], resume: true }],
+      [wolfssl, { groups: [g], resume: true, certificate: "ecdsa-p256" }],
+    );
+    assertHandshake(r, "resumption");
+    assert.equal(r.server.report.resumed, false);
+    assert.equal(r.server.report.next?.[0].resumed, true, transcript(r));
+    assert.equal(r.client.report.next?.[0].resumed, true);
+    assert.equal(r.server.report.next?.[0].group, g);
+    assert.equal(r.wire.connections, 2);
+
+    const early = await w.pair(
+      [wolfssl, { groups: [g], keyShares: [g], resume: true, earlyData: "early hello" }],
+      [wolfssl, {
+        groups: [g],
+        resume: true,
+        earlyData: "",
+        maxEarlyData: 16384,
+        certificate: "ecdsa-p256",
+      }],
+    );
+    assertHandshake(early, "0-RTT");
+    assert.equal(early.server.report.earlyData, null, "nothing to send on the first connection");
+    assert.equal(early.server.report.next?.[0].earlyData, "accepted", transcript(early));
+    assert.equal(early.client.report.next?.[0].resumed, true);
+  });
+});
+
+Deno.test("wolfSSL ↔ wolfSSL: RFC 9973 certificate with external PSK, the certificate verified", async () => {
+  // A second, unrelated CA: the client trusting it must refuse the server's certificate.
+  const otherDir = `${CACHE_DIR}/pki-other-ca`;
+  const other = await ensurePki(otherDir);
+  await withWorld([otherDir], async (w) => {
+    const g = "MLKEM768" as const;
+    const client: EndpointConfig = {
+      groups: [g],
+      keyShares: [g],
+      psk: psk("psk_dhe_ke"),
+      certWithPsk: "allow",
+    };
+    const server: EndpointConfig = {
+      groups: [g],
+      psk: psk("psk_dhe_ke"),
+      certWithPsk: "allow",
+      certificate: "mldsa65",
+    };
+    const r = await w.pair([wolfssl, client], [wolfssl, server]);
+    assertHandshake(r, "cert_with_extern_psk");
+    assert.equal(r.wire.certWithPskOffered, true);
+    assert.equal(r.wire.certWithPskEchoed, true);
+    assert.equal(r.wire.pskSelected, 0);
+    assert.equal(r.server.report.group, g);
+
+    const distrust = await w.pair([wolfssl, client], [wolfssl, server], {
+      ...w.pki,
+      caCert: other.caCert,
+    });
+    assert.equal(distrust.client.report.ok, false, transcript(distrust));
+    assert.equal(distrust.client.report.alert, "unknown_ca", transcript(distrust));
+    assert.equal(distrust.server.report.ok, false);
+    assert.equal(distrust.wire.certWithPskEchoed, true, "same handshake up to the certificate");
+  });
+});
+
+// --- Declarations match reality ----------------------------------------------------------------
+
+Deno.test("wolfSSL's refusals are real: no P-384 client share, no 'require' for RFC 9973", async () => {
+  await withWorld([], async (w) => {
+    // What the client can do toward P-384: share P-256 and let the server ask again.
+    const hrr = await w.pair(
+      [wolfssl, { groups: ["secp256r1"], keyShares: ["secp256r1"] }],
+      [wolfssl, { groups: ["secp384r1"], certificate: "ecdsa-p256" }],
+    );
+    assertHandshake(hrr, "P-384 by HRR");
+    assert.equal(hrr.server.report.group, "secp384r1");
+    assert.equal(hrr.wire.helloRetryRequest, true, "P-384 only through a HelloRetryRequest");
+
+    // Offered, not echoed (the server has no --psk-with-certs): the client carries on anyway.
+    const plain = await w.pair(
+      [wolfssl, { groups: ["x25519"], psk: psk("psk_dhe_ke"), certWithPsk: "allow" }],
+      [wolfssl, { groups: ["x25519"], psk: psk("psk_dhe_ke") }],
+    );
+    assertHandshake(plain, "cert_with_extern_psk offered, not echoed");
+    assert.equal(plain.wire.certWithPskOffered, true);
+    assert.equal(plain.wire.certWithPskEchoed, false);
+    const require: EndpointConfig = { psk: psk("psk_dhe_ke"), certWithPsk: "require" };
+    assert.match(wolfssl.refuse!("client", require)!, /no way to require/);
+  });
+});
+
+/** An implementation that can offer an RFC 9258 imported PSK, when the registry has one. */
+const importer = IMPLEMENTATIONS.find((i) =>
+  i.id !== "wolfssl" && i.capabilities.features.importedPsk === true &&
+  i.capabilities.features.client === true
+);
+
+Deno.test({
+  name: "wolfSSL lacks RFC 9258: an imported PSK does not get through",
+  ignore: !importer,
+  async fn() {
+    await withWorld([], async (w) => {
+      const imported = { ...psk("psk_dhe_ke"), imported: true };
+      const r = await w.pair(
+        [importer!, { groups: ["x25519"], keyShares: ["x25519"], psk: imported }],
+        // The wolfSSL side can only be given the raw example PSK (with imported: true the
+        // capability table stops the case before it starts).
+        [wolfssl, { groups: ["x25519"], psk: psk("psk_dhe_ke") }],
+      );
+      assert.equal(r.server.report.ok, false, transcript(r));
+      assert.equal(r.wire.pskSelected, null, transcript(r));
+    });
+  },
+});

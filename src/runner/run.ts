@@ -1,0 +1,273 @@
+// A matrix run: bring up what the cells need (engine, images, PKI, one sandbox per
+// implementation), run the cells in parallel with collision-free ports, record each result as it
+// lands, and close everything. `deno task interop`, the bench and the tests all go through here.
+
+import { runCell } from "./cell.ts";
+import { type Cell, implementationsUsed } from "./plan.ts";
+import { type Progress, silentProgress } from "./progress.ts";
+import type { Implementation, ImplId, PkiPaths } from "../peers/types.ts";
+import { type Expected, regressions } from "../report/expected.ts";
+import type { Report, Result } from "../report/schema.ts";
+import { RunStore } from "../report/store.ts";
+import { ensurePki } from "../pki/pki.ts";
+import { ensureEngine } from "../runtime/engine.ts";
+import { ensureImage } from "../runtime/images.ts";
+import { CACHE_DIR } from "../runtime/paths.ts";
+import { openSandbox, type PeerProcess, type Sandbox } from "../runtime/sandbox.ts";
+
+export interface RunOptions {
+  cells: Cell[];
+  /** Where results go as they land (see RunStore). */
+  store: RunStore;
+  /** Cells at once. Default 2 (the machines have two cores). */
+  jobs?: number;
+  /** Per-cell deadline. Default 20 s. */
+  timeoutMs?: number;
+  /** The committed expectations, for regressions. */
+  expected?: Expected;
+  /** Abort = interrupted: no new cell starts, cells in flight are left out of the report. */
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** The PKI directory (absolute). Default .cache/pki in the repository. */
+  pkiRoot?: string;
+  /** For the bench: a fresh sandbox per cell instead of one per implementation per run. */
+  sandboxPerCell?: boolean;
+}
+
+export const DEFAULT_JOBS = 2;
+export const DEFAULT_TIMEOUT_MS = 20_000;
+
+export async function runMatrix(opts: RunOptions): Promise<Report> {
+  const { cells, store } = opts;
+  const progress = opts.progress ?? silentProgress;
+  const signal = opts.signal ?? new AbortController().signal;
+  const runnable = cells.filter((c) => !c.unsupported);
+  progress.planned(cells.length, runnable.length);
+  store.setOrder(cells.map((c) => c.id));
+  await store.save();
+
+  // Unsupported cells are settled by the plan alone; record them before anything can fail.
+  for (const cell of cells.filter((c) => c.unsupported)) await store.add(unsupportedResult(cell));
+
+  const scratchRoot = `${CACHE_DIR}/scratch/${store.report.id}`;
+  let setup: Setup | null = null;
+  try {
+    setup = await bringUp(implementationsUsed(cells), opts, scratchRoot, progress);
+  } catch (e) {
+    // Without a PKI or scratch space no cell can run: each says so, and the report is written.
+    for (const cell of runnable) await store.add(bringUpFailed(cell, e as Error));
+  }
+  try {
+    if (setup) await runAll(runnable, setup, opts, signal, progress);
+  } finally {
+    const opened = [...(setup?.sandboxes.values() ?? [])].filter((s) => !(s instanceof Error));
+    await Promise.allSettled(opened.map((s) => (s as Sandbox).close()));
+    await Deno.remove(scratchRoot, { recursive: true }).catch(() => {});
+    progress.end();
+  }
+  const regressed = opts.expected ? regressions(opts.expected, store.report.results) : [];
+  await store.finish({
+    regressions: regressed,
+    interrupted: signal.aborted ? String(signal.reason ?? "interrupted") : undefined,
+  });
+  return store.report;
+}
+
+async function runAll(
+  cells: Cell[],
+  setup: Setup,
+  opts: RunOptions,
+  signal: AbortSignal,
+  progress: Progress,
+): Promise<void> {
+  const env = { ...setup, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
+  // Programs of cells in flight, so an interrupt can end them: closing a container ends its
+  // programs, but host programs (the TS peer) would outlive the run.
+  const live = new Set<PeerProcess>();
+  const stopLive = () => live.forEach((p) => p.kill().catch(() => {}));
+  signal.addEventListener("abort", stopLive, { once: true });
+  const one = (cell: Cell) => {
+    const run = (sandboxes: Setup["sandboxes"]) =>
+      runCell(cell, { ...env, sandboxes: tracking(sandboxes, live) });
+    return opts.sandboxPerCell ? withOwnSandboxes(cell, setup, run) : run(setup.sandboxes);
+  };
+  await pool(cells, opts.jobs ?? DEFAULT_JOBS, signal, async (cell) => {
+    progress.started(cell);
+    const result = await one(cell);
+    if (signal.aborted) return; // in flight when interrupted: not a finished cell
+    await opts.store.add(result);
+    progress.finished(cell, result);
+  });
+  signal.removeEventListener("abort", stopLive);
+}
+
+/** The same sandboxes, but every process they start is in `live` until the cell is over. */
+function tracking(sandboxes: Setup["sandboxes"], live: Set<PeerProcess>): Setup["sandboxes"] {
+  const out: Setup["sandboxes"] = new Map();
+  for (const [id, box] of sandboxes) {
+    if (box instanceof Error) {
+      out.set(id, box);
+      continue;
+    }
+    out.set(id, {
+      ...box,
+      spawn(spec) {
+        const p = box.spawn(spec);
+        live.add(p);
+        const wait = p.wait.bind(p);
+        // Once waited for (the end of its part in the cell), it is no longer in flight.
+        return { ...p, wait: (ms: number) => wait(ms).finally(() => live.delete(p)) };
+      },
+    });
+  }
+  return out;
+}
+
+function unsupportedResult(cell: Cell): Result {
+  return {
+    case: cell.case.id,
+    suite: cell.case.suite,
+    title: cell.case.title,
+    client: cell.client.id,
+    server: cell.server.id,
+    outcome: "unsupported",
+    reason: `Unsupported: ${cell.unsupported}.`,
+    expected: cell.case.expect,
+    observed: null,
+    logs: { client: "", server: "" },
+    durations: { totalMs: 0, handshakeMs: null },
+    attempts: 0,
+  };
+}
+
+function bringUpFailed(cell: Cell, e: Error): Result {
+  return {
+    ...unsupportedResult(cell),
+    outcome: "error",
+    reason: `Harness error in bring-up (PKI or scratch directory): ${e.message.split("\n")[0]}.`,
+  };
+}
+
+interface Setup {
+  sandboxes: Map<ImplId, Sandbox | Error>;
+  pki: PkiPaths;
+  pkiRoot: string;
+  scratchRoot: string;
+}
+
+/**
+ * Engine, images (one at a time: builds are CPU-bound), PKI, then one sandbox per
+ * implementation. A part that fails becomes a harness error on the cells that need it.
+ */
+async function bringUp(
+  impls: Implementation[],
+  opts: RunOptions,
+  scratchRoot: string,
+  progress: Progress,
+): Promise<Setup> {
+  const sandboxes = new Map<ImplId, Sandbox | Error>();
+  const pkiRoot = opts.pkiRoot ?? `${CACHE_DIR}/pki`;
+  await Deno.mkdir(scratchRoot, { recursive: true });
+  const pki = await ensurePki(pkiRoot);
+
+  const containers = impls.filter((i) => i.container !== null);
+  let engine: Error | null = null;
+  if (containers.length) {
+    progress.line("container engine: checking");
+    engine = await ensureEngine().then(() => null, (e) => e as Error);
+    if (engine) progress.line(`container engine: ${engine.message}`);
+  }
+  for (const impl of containers) {
+    if (engine) {
+      sandboxes.set(impl.id, new Error(`container engine: ${engine.message}`));
+      continue;
+    }
+    progress.line(`image ${impl.container}: checking`);
+    try {
+      const info = await ensureImage(impl.container!);
+      if (info.built) opts.store.markCold();
+      progress.line(
+        `image ${impl.container}: ${info.tag} ${
+          info.built ? `built in ${Math.round(info.ms / 1000)} s` : "ready"
+        }`,
+      );
+    } catch (e) {
+      sandboxes.set(impl.id, new Error(`image ${impl.container}: ${(e as Error).message}`));
+      progress.line(`image ${impl.container}: FAILED (${(e as Error).message.split("\n")[0]})`);
+    }
+  }
+  if (opts.sandboxPerCell) return { sandboxes, pki, pkiRoot, scratchRoot };
+
+  await Promise.all(
+    impls.filter((i) => !sandboxes.has(i.id)).map(async (impl) => {
+      try {
+        const sandbox = await openSandbox(impl, { mounts: [pkiRoot, scratchRoot] });
+        sandboxes.set(impl.id, sandbox);
+        await opts.store.setProvenance(impl.id, await sandbox.provenance());
+      } catch (e) {
+        const prior = sandboxes.get(impl.id);
+        if (!(prior && !(prior instanceof Error))) {
+          sandboxes.set(impl.id, new Error(`sandbox ${impl.id}: ${(e as Error).message}`));
+        } else {
+          // The sandbox is up but says nothing about itself: run it, keep the gap visible.
+          await opts.store.setProvenance(impl.id, unknownProvenance(impl, e as Error));
+        }
+      }
+    }),
+  );
+  return { sandboxes, pki, pkiRoot, scratchRoot };
+}
+
+function unknownProvenance(impl: Implementation, e: Error) {
+  return {
+    id: impl.id,
+    name: impl.name,
+    version: "unknown",
+    build: `provenance unavailable: ${e.message.split("\n")[0]}`,
+    packages: {},
+    image: null,
+  };
+}
+
+/** The bench's comparison mode: open the cell's sandboxes, run it, close them. */
+async function withOwnSandboxes(
+  cell: Cell,
+  { scratchRoot, pkiRoot }: Setup,
+  run: (sandboxes: Map<ImplId, Sandbox | Error>) => Promise<Result>,
+): Promise<Result> {
+  const sandboxes = new Map<ImplId, Sandbox | Error>();
+  const impls = cell.client.id === cell.server.id ? [cell.client] : [cell.client, cell.server];
+  try {
+    for (const impl of impls) {
+      sandboxes.set(
+        impl.id,
+        await openSandbox(impl, { mounts: [pkiRoot, scratchRoot] }).catch((e) => e as Error),
+      );
+    }
+    return await run(sandboxes);
+  } finally {
+    for (const s of sandboxes.values()) if (!(s instanceof Error)) await s.close();
+  }
+}
+
+/** Runs `work` over `items`, `jobs` at a time; stops taking new items once aborted. */
+async function pool<T>(
+  items: T[],
+  jobs: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  const worker = async () => {
+    while (queue.length && !signal.aborted) await work(queue.shift()!);
+  };
+  // On abort, do not wait for cells in flight: closing the sandboxes ends them.
+  await Promise.race([
+    Promise.all(Array.from({ length: Math.max(1, jobs) }, worker)),
+    aborted,
+  ]);
+}

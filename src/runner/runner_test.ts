@@ -1,0 +1,165 @@
+// Small real runs through `main`, the same code as `deno task interop`: ts↔ts always, ts↔openssl
+// when the engine runs and the OpenSSL image is already built (a test never waits for a build).
+
+import assert from "node:assert/strict";
+import { main } from "./main.ts";
+import { type Progress, silentProgress } from "./progress.ts";
+import { readReport } from "../report/store.ts";
+import type { Report } from "../report/schema.ts";
+import { engineAnswers } from "../runtime/engine.ts";
+import { contextHash, imageId } from "../runtime/images.ts";
+import { CONTAINERS_DIR } from "../runtime/paths.ts";
+import { implementation } from "../peers/index.ts";
+
+const CASES = ["classic/x25519", "hybrid/X25519MLKEM768", "negotiation/hrr-MLKEM768"];
+
+async function run(
+  args: string[],
+  extra: { signal?: AbortSignal; progress?: Progress; dir?: string } = {},
+) {
+  const dir = extra.dir ?? await Deno.makeTempDir({ prefix: "pqinterop-run-" });
+  const lines: string[] = [];
+  const expected = args.includes("--expected") ? [] : ["--expected", `${dir}/expected.json`];
+  const code = await main(["--report", `${dir}/report.json`, ...expected, ...args], {
+    print: (l) => lines.push(l),
+    progress: extra.progress ?? silentProgress,
+    signal: extra.signal,
+  });
+  let report: Report | null = null;
+  try {
+    report = await readReport(`${dir}/report.json`);
+  } catch { /* some runs never start */ }
+  await Deno.remove(dir, { recursive: true });
+  return { code, report, output: lines.join("\n") };
+}
+
+Deno.test("ts↔ts: a few cases give a complete report with provenance and groups", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pqinterop-run-" });
+  const outputs = await Deno.makeTempDir({ prefix: "pqinterop-out-" });
+  const { code, report, output } = await run([
+    "--impl",
+    "ts",
+    "--case",
+    CASES.join(","),
+    "--junit",
+    `${outputs}/junit.xml`,
+    "--markdown",
+    `${outputs}/summary.md`,
+  ], { dir });
+  assert.equal(code, 0, output);
+  assert.ok(report);
+  assert.equal(report.complete, true);
+  assert.equal(report.results.length, 3);
+  assert.ok(report.implementations.ts?.version, "provenance of the TS peer");
+  const byCase = Object.fromEntries(report.results.map((r) => [r.case, r]));
+  for (const id of CASES) assert.equal(byCase[id].outcome, "pass", byCase[id].reason);
+  assert.equal(byCase["classic/x25519"].observed?.group, "x25519");
+  assert.equal(byCase["hybrid/X25519MLKEM768"].observed?.group, "X25519MLKEM768");
+  assert.equal(byCase["negotiation/hrr-MLKEM768"].observed?.group, "MLKEM768");
+  assert.equal(byCase["negotiation/hrr-MLKEM768"].observed?.helloRetryRequest, true);
+  assert.match(output, /classic\nclient\\server\s+ts\nts\s+✓/);
+  const junit = await Deno.readTextFile(`${outputs}/junit.xml`);
+  assert.equal(junit.match(/<testcase /g)?.length, 3);
+  assert.match(await Deno.readTextFile(`${outputs}/summary.md`), /\| ts \| ✓ \|/);
+  await Deno.remove(outputs, { recursive: true });
+});
+
+const opensslImage = async (): Promise<boolean> =>
+  implementation("openssl") !== undefined && await engineAnswers() &&
+  await imageId(`pqinterop/openssl:${await contextHash(`${CONTAINERS_DIR}/openssl`)}`) !== null;
+
+Deno.test({
+  name: "ts↔openssl: the four pairs of X25519MLKEM768 pass, with the image's provenance",
+  ignore: !(await opensslImage().catch(() => false)),
+  fn: async () => {
+    const { code, report, output } = await run([
+      "--impl",
+      "ts,openssl",
+      "--case",
+      "hybrid/X25519MLKEM768",
+      "--timeout",
+      "10",
+    ]);
+    assert.equal(code, 0, output);
+    assert.ok(report?.complete);
+    assert.equal(report.results.length, 4);
+    for (const r of report.results) {
+      assert.equal(r.outcome, "pass", `${r.client}->${r.server}: ${r.reason}`);
+      assert.equal(r.observed?.group, "X25519MLKEM768");
+    }
+    assert.match(report.implementations.openssl?.version ?? "", /OpenSSL 3\./);
+    assert.match(report.implementations.openssl?.image?.id ?? "", /^sha256:/);
+  },
+});
+
+Deno.test("an interrupted run leaves a valid, incomplete report", async () => {
+  const controller = new AbortController();
+  const abortAfterFirst: Progress = {
+    ...silentProgress,
+    finished: () => controller.abort("interrupted by the test"),
+  };
+  const { code, report } = await run(
+    ["--impl", "ts", "--suite", "hybrid,pure", "--jobs", "1"],
+    { signal: controller.signal, progress: abortAfterFirst },
+  );
+  assert.equal(code, 130);
+  assert.ok(report);
+  assert.equal(report.complete, false);
+  assert.equal(report.interrupted, "interrupted by the test");
+  assert.ok(report.finishedAt);
+  assert.equal(report.results.length, 1, "only the cell that finished before the abort");
+});
+
+Deno.test("a regression against the expectations fails the run and names the cell", async () => {
+  const dir = await Deno.makeTempDir();
+  const expectations = `${dir}/expected.json`;
+  const cell = "classic/x25519@ts->ts";
+  await Deno.writeTextFile(expectations, JSON.stringify({ mustPass: [cell] }));
+  // No program can start, let alone finish a handshake, within a millisecond: a real timeout.
+  const { code, report, output } = await run([
+    "--impl",
+    "ts",
+    "--case",
+    "classic/x25519",
+    "--timeout",
+    "0.001",
+    "--expected",
+    expectations,
+  ]);
+  assert.equal(code, 1, output);
+  assert.deepEqual(report?.regressions, [cell]);
+  assert.equal(report?.results[0].outcome, "timeout");
+  assert.equal(report?.results[0].attempts, 2);
+  assert.match(
+    output,
+    new RegExp(`REGRESSION ${cell.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: timeout`),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a corrupt expectations file is a clear error naming it, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  const expectations = `${dir}/expected.json`;
+  await Deno.writeTextFile(expectations, "{ not json");
+  const { code, output, report } = await run([
+    "--impl",
+    "ts",
+    "--case",
+    "classic/x25519",
+    "--expected",
+    expectations,
+  ]);
+  assert.equal(code, 2);
+  assert.match(output, new RegExp(`^interop: ${expectations}: not valid JSON`));
+  assert.equal(report, null, "the run did not start");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("unknown names and options exit 2 with one line listing the valid ones", async () => {
+  const bad = await run(["--impl", "gnutls"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.output, /^interop: unknown implementation "gnutls" \(valid: .*ts.*\)$/);
+  const flag = await run(["--colour"]);
+  assert.equal(flag.code, 2);
+  assert.match(flag.output, /^interop: unknown option "--colour" \(valid: --impl, /);
+});

@@ -1,0 +1,250 @@
+// The runtime against the real engine: image cache, failing builds, ports, killing programs in
+// containers, pairs that cannot start, and cleanup (also after Ctrl-C).
+
+import assert from "node:assert/strict";
+import { contextHash, ensureImage, ImageBuildError, LABEL } from "./images.ts";
+import { runHost } from "./host.ts";
+import { runPair } from "./pair.ts";
+import { CACHE_DIR, REPO_ROOT } from "./paths.ts";
+import { freePort } from "./ports.ts";
+import { OUTPUT_LIMIT } from "./process.ts";
+import { closeAllSandboxes, openSandbox, type Sandbox, SESSION } from "./sandbox.ts";
+import { TEST_PKI_DIR, withWorld } from "./testenv.ts";
+import { openssl } from "../peers/openssl.ts";
+import type { Implementation } from "../peers/types.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+const sessionContainers = async (session = SESSION) =>
+  (await runHost(["docker", "ps", "-aq", "--filter", `label=${LABEL}.session=${session}`]))
+    .stdout.split("\n").filter(Boolean);
+
+Deno.test({
+  name: "ensureImage: an unchanged context is not rebuilt",
+  ...opts,
+  async fn() {
+    const first = await ensureImage("openssl");
+    const again = await ensureImage("openssl");
+    assert.equal(again.built, false);
+    assert.equal(again.id, first.id);
+    assert.equal(again.tag, first.tag);
+    assert.match(again.tag, /^pqinterop\/openssl:[0-9a-f]{12}$/);
+    const labels = await runHost([
+      "docker",
+      "image",
+      "inspect",
+      "--format",
+      "{{json .Config.Labels}}",
+      again.tag,
+    ]);
+    assert.equal(JSON.parse(labels.stdout)[LABEL], "1");
+  },
+});
+
+Deno.test({
+  name: "ensureImage: a failing build throws ImageBuildError with the log's last lines",
+  ...opts,
+  async fn() {
+    const root = `${CACHE_DIR}/test-broken`;
+    await Deno.mkdir(`${root}/broken`, { recursive: true });
+    // A unique line per run, so the build cannot be answered from the layer cache.
+    const marker = `pqinterop-broken-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.writeTextFile(
+      `${root}/broken/Dockerfile`,
+      `FROM debian:trixie-slim\nRUN echo ${marker} && exit 3\n`,
+    );
+    try {
+      await assert.rejects(() => ensureImage("broken", root), (e: unknown) => {
+        assert.ok(e instanceof ImageBuildError);
+        assert.match(e.message, /building pqinterop\/broken:[0-9a-f]{12} failed \(exit \d+\)/);
+        assert.match(e.message, new RegExp(marker));
+        assert.match(e.message, /returned a non-zero code: 3/);
+        return true;
+      });
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test("contextHash: depends on paths and contents", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/Dockerfile`, "FROM x\n");
+    const a = await contextHash(dir);
+    await Deno.writeTextFile(`${dir}/extra.txt`, "");
+    const b = await contextHash(dir);
+    await Deno.writeTextFile(`${dir}/Dockerfile`, "FROM y\n");
+    const c = await contextHash(dir);
+    assert.equal(new Set([a, b, c]).size, 3);
+    assert.equal(await contextHash(dir), c);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("freePort: never hands out the same port twice", async () => {
+  const ports = await Promise.all(Array.from({ length: 50 }, () => freePort()));
+  assert.equal(new Set(ports).size, 50);
+});
+
+/** Runs `ps` in the sandbox: the command lines of every process in the container. */
+async function processes(sandbox: Sandbox): Promise<string> {
+  return (await sandbox.spawn({ argv: ["ps", "-eo", "args"] }).wait(10_000)).stdout;
+}
+
+Deno.test({
+  name: "container sandbox: programs, input, bounded output, kill, provenance",
+  ...opts,
+  async fn(t) {
+    const sandbox = await openSandbox(openssl);
+    try {
+      await t.step("stdin reaches the program; exit code comes back", async () => {
+        const r = await sandbox.spawn({ argv: ["sh", "-c", "cat; exit 7"], stdin: "hello\n" })
+          .wait(10_000);
+        assert.equal(r.stdout, "hello\n");
+        assert.equal(r.code, 7);
+        assert.equal(r.timedOut, false);
+      });
+
+      await t.step("a hung program is killed inside the container, children too", async () => {
+        const tag = crypto.randomUUID().slice(0, 8);
+        const p = sandbox.spawn({
+          argv: ["sh", "-c", `sleep 1001${tag.length} & echo started; sleep 1000${tag.length}`],
+        });
+        await p.ready(/started/, 10_000);
+        assert.match(await processes(sandbox), /sleep 1000/);
+        const r = await p.wait(500);
+        assert.equal(r.timedOut, true);
+        assert.equal(r.code, null);
+        assert.match(r.stdout, /started/);
+        const left = await processes(sandbox);
+        assert.doesNotMatch(left, /sleep 100[01]/, left);
+      });
+
+      await t.step("ready() says when the program exits first", async () => {
+        const p = sandbox.spawn({ argv: ["sh", "-c", "echo bad config >&2; exit 3"] });
+        await assert.rejects(() => p.ready(/ACCEPT/, 10_000), /exited \(code 3\).*bad config/);
+      });
+
+      await t.step("output is bounded to the last 64 KiB per stream", async () => {
+        const r = await sandbox.spawn({
+          argv: ["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; echo; echo END"],
+        }).wait(10_000);
+        assert.ok(r.stdout.length <= OUTPUT_LIMIT);
+        assert.match(r.stdout, /END\n$/);
+      });
+
+      await t.step("provenance names the library in the image", async () => {
+        const p = await sandbox.provenance();
+        assert.equal(p.id, "openssl");
+        assert.match(p.version, /^OpenSSL 3\.5\.\d+/);
+        assert.match(p.packages.openssl, /^3\.5\./);
+        assert.match(p.image?.tag ?? "", /^pqinterop\/openssl:/);
+        assert.match(p.image?.id ?? "", /^sha256:/);
+      });
+    } finally {
+      await closeAllSandboxes();
+    }
+    assert.deepEqual(await sessionContainers(), [], "no container of this session remains");
+  },
+});
+
+Deno.test({
+  name: "host sandbox: runs on the host from the repository root; provenance is Deno's",
+  ...opts,
+  async fn() {
+    const host: Implementation = { ...openssl, id: "ts", name: "host test", container: null };
+    const sandbox = await openSandbox(host);
+    try {
+      const r = await sandbox.spawn({ argv: ["sh", "-c", "pwd; cat"], stdin: "x" }).wait(10_000);
+      assert.equal(r.stdout, `${REPO_ROOT}\nx`);
+      const p = await sandbox.provenance();
+      assert.equal(p.image, null);
+      assert.equal(p.packages.deno, Deno.version.deno);
+      assert.match(p.packages["@noble/post-quantum"], /^\d+\.\d+\.\d+$/);
+    } finally {
+      await closeAllSandboxes();
+    }
+  },
+});
+
+Deno.test({
+  name: "runPair: a server that cannot start is reported, the client never runs",
+  ...opts,
+  fn: () =>
+    withWorld(async (w) => {
+      const sandbox = await w.sandbox(openssl);
+      const base = {
+        client: { sandbox, impl: openssl, config: {} },
+        pki: w.pki,
+        scratch: w.scratch,
+        timeoutMs: 10_000,
+      };
+
+      const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        const port = (holder.addr as Deno.NetAddr).port;
+        const r = await runPair({
+          ...base,
+          server: { sandbox, impl: openssl, config: {} },
+          serverPort: port,
+        });
+        assert.equal(r.serverNeverReady, `port ${port} on 127.0.0.1 is already in use`);
+        assert.equal(r.client.report.ok, false);
+        assert.match(r.client.report.error ?? "", /client not started/);
+      } finally {
+        holder.close();
+      }
+
+      // The PKI has no such file: s_server exits at once, before printing ACCEPT.
+      const brokenPki = structuredClone(w.pki);
+      brokenPki.leaf["ecdsa-p256"].cert = `${TEST_PKI_DIR}/missing.pem`;
+      const r = await runPair({
+        ...base,
+        pki: brokenPki,
+        server: { sandbox, impl: openssl, config: {} },
+      });
+      assert.match(
+        r.serverNeverReady ?? "",
+        /^server openssl exited \(code \d+\) before it was ready/,
+      );
+      assert.equal(r.client.durationMs, 0);
+    }),
+});
+
+Deno.test({
+  name: "Ctrl-C: a process interrupted with sandboxes open leaves no container behind",
+  ...opts,
+  async fn() {
+    const script = `
+      import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
+      import { openssl } from "${REPO_ROOT}/src/peers/openssl.ts";
+      await openSandbox(openssl);
+      console.log("open " + SESSION);
+      await new Promise(() => {});
+    `;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", script],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/open (\S+)\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const session = text.match(/open (\S+)\n/)?.[1];
+    assert.ok(session, `child did not open a sandbox: ${text}`);
+    assert.equal((await sessionContainers(session)).length, 1);
+    child.kill("SIGINT");
+    const status = await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    assert.equal(status.code, 130);
+    assert.deepEqual(await sessionContainers(session), []);
+  },
+});

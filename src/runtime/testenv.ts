@@ -1,0 +1,76 @@
+// A small world for tests that connect real implementations: the test PKI, a scratch directory
+// both sides mount, one sandbox per implementation, and `pair` = runPair after checking that both
+// sides accept the configuration (a refusal fails the test: tests only ask for supported things).
+
+import assert from "node:assert/strict";
+import { whyUnsupported } from "../peers/capabilities.ts";
+import type { EndpointConfig, Implementation, PkiPaths, Role } from "../peers/types.ts";
+import { ensurePki } from "../pki/pki.ts";
+import { type PairResult, runPair } from "./pair.ts";
+import { CACHE_DIR } from "./paths.ts";
+import { closeAllSandboxes, openSandbox, type Sandbox } from "./sandbox.ts";
+
+export interface World {
+  pki: PkiPaths;
+  scratch: string;
+  sandbox(impl: Implementation): Promise<Sandbox>;
+  pair(
+    client: [Implementation, EndpointConfig],
+    server: [Implementation, EndpointConfig],
+  ): Promise<PairResult>;
+}
+
+export const TEST_PKI_DIR = `${CACHE_DIR}/pki`;
+
+/** Runs `body` in a fresh world and tears every sandbox down afterwards, pass or fail. */
+export async function withWorld(body: (w: World) => Promise<void>): Promise<void> {
+  const pki = await ensurePki(TEST_PKI_DIR);
+  await Deno.mkdir(CACHE_DIR, { recursive: true });
+  const scratch = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "scratch-" });
+  const sandboxes = new Map<string, Promise<Sandbox>>();
+  const sandbox = (impl: Implementation) => {
+    let s = sandboxes.get(impl.id);
+    if (!s) {
+      s = openSandbox(impl, { mounts: [TEST_PKI_DIR, scratch] });
+      sandboxes.set(impl.id, s);
+    }
+    return s;
+  };
+  try {
+    await body({
+      pki,
+      scratch,
+      sandbox,
+      async pair([ci, cc], [si, sc]) {
+        for (const [impl, role, config] of [[ci, "client", cc], [si, "server", sc]] as const) {
+          const why = whyUnsupported(impl.capabilities, role as Role, config) ??
+            impl.refuse?.(role as Role, config) ?? null;
+          assert.equal(why, null, `${impl.id} as ${role} refuses ${JSON.stringify(config)}`);
+        }
+        return await runPair({
+          client: { sandbox: await sandbox(ci), impl: ci, config: cc },
+          server: { sandbox: await sandbox(si), impl: si, config: sc },
+          pki,
+          scratch,
+        });
+      },
+    });
+  } finally {
+    await closeAllSandboxes();
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Both sides completed the handshake; on failure the message carries both logs' reports. */
+export function assertBothOk(r: PairResult): void {
+  assert.ok(
+    r.client.report.ok && r.server.report.ok,
+    `handshake failed: client ${JSON.stringify(r.client.report)}\nserver ${
+      JSON.stringify(r.server.report)
+    }${r.serverNeverReady ? `\nserver never ready: ${r.serverNeverReady}` : ""}\n--- client log\n${
+      tail(r.client.stdout + r.client.stderr)
+    }\n--- server log\n${tail(r.server.stdout + r.server.stderr)}`,
+  );
+}
+
+const tail = (s: string) => s.split("\n").slice(-40).join("\n");

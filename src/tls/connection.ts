@@ -1,0 +1,461 @@
+// Record I/O over a byte stream, shared by both roles: framing and reassembly (wire.ts), record
+// protection (record.ts), the middlebox-compatibility CCS rule, alerts, KeyUpdate and
+// close_notify, and the annotated transcript of every record. The handshake state machines
+// (client.ts, server.ts) only see whole handshake messages and decide what they mean.
+
+import { TlsAlert } from "./alert.ts";
+import { concat } from "./codec.ts";
+import { type Hooks, NO_HOOKS } from "./hooks.ts";
+import { nextTrafficSecret } from "./keyschedule.ts";
+import {
+  type DecodedHandshake,
+  decodeHandshake,
+  encodeHandshake,
+  type Handshake,
+  messageName,
+} from "./messages.ts";
+import { type AlertName, ALERTS, CONTENT_TYPES, nameOf } from "./names.ts";
+import { plaintextRecord, RecordProtection } from "./record.ts";
+import type { Field } from "./summary.ts";
+import { TranscriptLog } from "./transcript.ts";
+import {
+  decodeAlert,
+  HandshakeAssembler,
+  MAX_PLAINTEXT,
+  RecordSplitter,
+  type WireRecord,
+} from "./wire.ts";
+
+/** What a connection runs over: a Deno.Conn, or one end of `memoryPipe()`. */
+export interface Transport {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** The peer closed the stream without an alert (not a TLS alert, so not a TlsAlert). */
+export class PeerClosed extends Error {
+  constructor(when: string) {
+    super(`peer closed the connection ${when}`);
+    this.name = "PeerClosed";
+  }
+}
+
+const CT = CONTENT_TYPES;
+
+interface OutgoingMessage {
+  bytes: Uint8Array;
+  name: string;
+  fields: Field[];
+}
+
+export class Connection {
+  readonly log = new TranscriptLog();
+  private readonly splitter = new RecordSplitter();
+  private readonly assembler = new HandshakeAssembler();
+  private readonly inbox: WireRecord[] = [];
+  private readonly received: DecodedHandshake[] = [];
+  private readonly handshakeOut: OutgoingMessage[] = [];
+  /** Records waiting for flush(); each is logged when it is actually written. */
+  private readonly outgoing: { bytes: Uint8Array; log: () => void }[] = [];
+  private readKey: RecordProtection | null = null;
+  private writeKey: RecordProtection | null = null;
+  private keyUpdates = { read: 0, write: 0 };
+  private closed = false;
+
+  /** While true, one plaintext ChangeCipherSpec (0x01) from the peer is dropped (§5, E.4). */
+  acceptCcs = false;
+  /** legacy_record_version of plaintext records: 0x0301 for the first ClientHello (§5.1). */
+  recordVersion = 0x0303;
+  bytesSent = 0;
+  bytesReceived = 0;
+  /** The alert that ended the connection, sent or received. */
+  alert: { name: AlertName; direction: "sent" | "received" } | null = null;
+  peerClosed = false;
+  /** Set once the handshake is done: post-handshake messages are handled here. */
+  established = false;
+
+  constructor(
+    readonly transport: Transport,
+    readonly role: "client" | "server",
+    readonly hooks: Hooks = NO_HOOKS,
+  ) {}
+
+  // ------------------------------------------------------------ reading
+
+  private async nextRecord(): Promise<WireRecord | null> {
+    while (this.inbox.length === 0) {
+      const buf = new Uint8Array(32 * 1024);
+      let n: number | null;
+      try {
+        n = await this.transport.read(buf);
+      } catch {
+        n = null; // a reset is the same as a close for our purposes
+      }
+      if (n === null) return null;
+      this.bytesReceived += n;
+      this.inbox.push(...this.splitter.feed(buf.subarray(0, n)));
+    }
+    return this.inbox.shift()!;
+  }
+
+  /**
+   * The next record's real content: protected records opened, the one allowed CCS dropped,
+   * alerts raised as TlsAlert (close_notify returns null), null at end of stream.
+   */
+  private async readContent(): Promise<{ type: number; content: Uint8Array } | null> {
+    for (;;) {
+      const rec = await this.nextRecord();
+      if (!rec) return null;
+      let type = rec.contentType;
+      let content = rec.fragment;
+      let protection: string | null = null;
+      if (type === CT.change_cipher_spec) {
+        this.log.record("received", rec, null, { contentType: type });
+        if (!this.acceptCcs || content.length !== 1 || content[0] !== 1) {
+          throw new TlsAlert(
+            "unexpected_message",
+            "ChangeCipherSpec outside the middlebox-compatibility window or not 0x01",
+          );
+        }
+        continue;
+      }
+      if (type === CT.application_data && this.readKey) {
+        protection = this.readKey.label;
+        ({ contentType: type, content } = this.readKey.open(rec));
+        if (type === CT.change_cipher_spec) {
+          this.log.record("received", rec, protection, { contentType: type });
+          throw new TlsAlert("unexpected_message", "encrypted ChangeCipherSpec record");
+        }
+      } else if (content.length > MAX_PLAINTEXT) {
+        throw new TlsAlert("record_overflow", `plaintext record of ${content.length} bytes`);
+      } else if (type !== CT.alert) {
+        // Plaintext alerts are accepted at any time: a peer that failed before it had keys can
+        // only send one in the clear.
+        if (this.readKey) {
+          this.log.record("received", rec, null, { contentType: type });
+          throw new TlsAlert(
+            "unexpected_message",
+            `plaintext ${nameOf(CT, type)} record after encryption started`,
+          );
+        }
+        if (type !== CT.handshake) {
+          this.log.record("received", rec, null, { contentType: type });
+          throw new TlsAlert(
+            "unexpected_message",
+            `${nameOf(CT, type)} record before the handshake keys are in place`,
+          );
+        }
+      }
+      if (type === CT.handshake) {
+        this.receiveHandshake(rec, protection, content);
+      } else if (type === CT.alert) {
+        this.log.record("received", rec, protection, { contentType: type, content });
+        this.receiveAlert(content);
+        return null;
+      } else {
+        this.log.record("received", rec, protection, { contentType: type, content });
+      }
+      return { type, content };
+    }
+  }
+
+  private receiveHandshake(rec: WireRecord, protection: string | null, content: Uint8Array) {
+    const messages: { name: string; fields: Field[] }[] = [];
+    try {
+      for (const { bytes, offset } of this.assembler.add(content)) {
+        const decoded = decodeHandshake(bytes, offset);
+        this.received.push(decoded);
+        messages.push({ name: messageName(decoded.message), fields: decoded.fields });
+      }
+    } finally {
+      this.log.record("received", rec, protection, { contentType: CT.handshake, messages });
+    }
+  }
+
+  private receiveAlert(content: Uint8Array): never | void {
+    const alert = decodeAlert(content);
+    // An unknown code keeps its hex name ("0x..") so the report says what actually arrived.
+    const name = alert.description as AlertName;
+    this.alert = { name, direction: "received" };
+    if (name === "close_notify") {
+      this.peerClosed = true;
+      return;
+    }
+    throw TlsAlert.fromWire(alert.code);
+  }
+
+  /** The next handshake message. Anything else here is unexpected_message. */
+  async readHandshake(): Promise<DecodedHandshake> {
+    while (this.received.length === 0) {
+      const got = await this.readContent();
+      if (!got) {
+        if (this.peerClosed) {
+          throw new TlsAlert("close_notify", "peer sent close_notify during the handshake", true);
+        }
+        throw new PeerClosed("during the handshake");
+      }
+      if (got.type === CT.application_data) {
+        throw new TlsAlert("unexpected_message", "application data before the handshake finished");
+      }
+    }
+    return this.received.shift()!;
+  }
+
+  /** Application data, or null once the peer has closed. Handles post-handshake messages. */
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      while (this.received.length > 0) await this.postHandshake(this.received.shift()!);
+      if (this.peerClosed) return null;
+      const got = await this.readContent();
+      if (!got) return null;
+      if (got.type === CT.application_data) return got.content;
+    }
+  }
+
+  private async postHandshake(m: DecodedHandshake): Promise<void> {
+    const msg = m.message;
+    if (msg.type === "key_update") {
+      if (this.assembler.partial || this.received.length > 0) {
+        throw new TlsAlert("unexpected_message", "KeyUpdate not aligned with a record boundary");
+      }
+      this.updateReadKey();
+      if (msg.body.updateRequested) await this.keyUpdate(false);
+      return;
+    }
+    if (msg.type === "new_session_ticket" && this.role === "client") {
+      return; // tickets are kept once resumption exists (issue 4); until then they are read and dropped
+    }
+    throw new TlsAlert("unexpected_message", `${messageName(msg)} after the handshake`);
+  }
+
+  // ------------------------------------------------------------ keys
+
+  /** Installs the key for the peer's next records; a message may not straddle the change. */
+  setReadKey(key: RecordProtection): void {
+    if (this.assembler.partial || this.received.length > 0) {
+      throw new TlsAlert(
+        "unexpected_message",
+        "handshake data continues in the same record across a key change (RFC 9846 §5.1)",
+      );
+    }
+    this.readKey = key;
+  }
+
+  setWriteKey(key: RecordProtection): void {
+    this.commitHandshake();
+    this.writeKey = key;
+  }
+
+  private updateReadKey(): void {
+    const k = this.readKey!;
+    this.keyUpdates.read++;
+    this.readKey = new RecordProtection(
+      k.suite,
+      nextTrafficSecret(k.suite, k.secret),
+      `application ${this.keyUpdates.read}`,
+    );
+  }
+
+  /** Sends KeyUpdate and switches our write key; `requestPeer` asks the peer to update too. */
+  async keyUpdate(requestPeer: boolean): Promise<void> {
+    this.sendHandshake({ type: "key_update", body: { updateRequested: requestPeer } });
+    await this.flush();
+    const k = this.writeKey!;
+    this.keyUpdates.write++;
+    this.writeKey = new RecordProtection(
+      k.suite,
+      nextTrafficSecret(k.suite, k.secret),
+      `application ${this.keyUpdates.write}`,
+    );
+  }
+
+  // ------------------------------------------------------------ writing
+
+  /** Queues a handshake message for the current flight; returns its bytes for the transcript hash. */
+  sendHandshake(message: Handshake): Uint8Array {
+    const m = this.hooks.handshake ? this.hooks.handshake(message) : message;
+    const bytes = encodeHandshake(m);
+    let fields: Field[] = [];
+    try {
+      fields = decodeHandshake(bytes).fields;
+    } catch {
+      // A hook may send something undecodable on purpose; it is still sent and logged as bytes.
+    }
+    this.handshakeOut.push({ bytes, name: messageName(m), fields });
+    return bytes;
+  }
+
+  /** Turns queued handshake messages into records under the current write key. */
+  private commitHandshake(): void {
+    if (this.handshakeOut.length === 0) return;
+    const content = concat(...this.handshakeOut.map((m) => m.bytes));
+    const starts: number[] = [];
+    let at = 0;
+    for (const m of this.handshakeOut) {
+      starts.push(at);
+      at += m.bytes.length;
+    }
+    const messages = this.handshakeOut.map((m, i) => ({ ...m, start: starts[i] }));
+    this.handshakeOut.length = 0;
+    this.writeRecords(CT.handshake, content, messages);
+  }
+
+  private writeRecords(
+    type: number,
+    content: Uint8Array,
+    messages: (OutgoingMessage & { start: number })[] = [],
+  ): void {
+    const sizes = this.hooks.recordSizes?.(type, content.length) ?? chunkSizes(content.length);
+    let at = 0;
+    for (const size of sizes) {
+      const piece = content.subarray(at, at + size);
+      const bytes = this.writeKey
+        ? this.writeKey.seal(type, piece)
+        : plaintextRecord(type, piece, this.recordVersion);
+      const wire: WireRecord = {
+        contentType: bytes[0],
+        legacyVersion: (bytes[1] << 8) | bytes[2],
+        fragment: bytes.subarray(5),
+        bytes,
+      };
+      const inRecord = messages.filter((m) => m.start >= at && m.start < at + size);
+      const protection = this.writeKey?.label ?? null;
+      const inner = {
+        contentType: type,
+        content: piece,
+        messages: inRecord.map((m) => ({
+          name: m.name,
+          fields: m.fields.map((f) => shiftField(f, m.start - at)),
+        })),
+      };
+      this.outgoing.push({ bytes, log: () => this.log.record("sent", wire, protection, inner) });
+      at += size;
+    }
+  }
+
+  /** The middlebox-compatibility ChangeCipherSpec: always a plaintext 14 03 03 00 01 01. */
+  sendCcs(): void {
+    this.commitHandshake();
+    const bytes = plaintextRecord(CT.change_cipher_spec, new Uint8Array([1]));
+    const wire = {
+      contentType: bytes[0],
+      legacyVersion: 0x0303,
+      fragment: bytes.subarray(5),
+      bytes,
+    };
+    this.outgoing.push({
+      bytes,
+      log: () => this.log.record("sent", wire, null, { contentType: CT.change_cipher_spec }),
+    });
+  }
+
+  /** Writes everything queued, cut into transport writes as the hooks say (default: one). */
+  async flush(): Promise<void> {
+    this.commitHandshake();
+    if (this.outgoing.length === 0) return;
+    for (const r of this.outgoing) r.log();
+    const bytes = concat(...this.outgoing.map((r) => r.bytes));
+    this.outgoing.length = 0;
+    for (const piece of this.hooks.writes?.(bytes) ?? [bytes]) {
+      let at = 0;
+      try {
+        while (at < piece.length) at += await this.transport.write(piece.subarray(at));
+      } catch {
+        throw new PeerClosed("while we were writing");
+      }
+      this.bytesSent += piece.length;
+    }
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    this.writeRecords(CT.application_data, data);
+    await this.flush();
+  }
+
+  /** Sends an alert (best effort: the peer may be gone) and records it. */
+  async sendAlert(name: AlertName): Promise<void> {
+    if (name !== "close_notify" || !this.alert) this.alert = { name, direction: "sent" };
+    try {
+      this.handshakeOut.length = 0;
+      this.writeRecords(CT.alert, new Uint8Array([name === "close_notify" ? 1 : 2, ALERTS[name]]));
+      await this.flush();
+    } catch {
+      // the transport may already be closed; the alert is recorded either way
+    }
+  }
+
+  /** close_notify, then close the transport. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.writeKey || this.alert === null) await this.sendAlert("close_notify");
+    try {
+      this.transport.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Closes the transport without a TLS goodbye (after a fatal alert). */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.transport.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function chunkSizes(length: number): number[] {
+  if (length === 0) return [0];
+  const out: number[] = [];
+  for (let left = length; left > 0; left -= MAX_PLAINTEXT) out.push(Math.min(left, MAX_PLAINTEXT));
+  return out;
+}
+
+function shiftField(f: Field, by: number): Field {
+  return { ...f, offset: f.offset + by, children: f.children?.map((c) => shiftField(c, by)) };
+}
+
+/** Two connected in-memory transports (tests, fuzzing, benchmarks). */
+export function memoryPipe(): [Transport, Transport] {
+  const make = () => ({
+    chunks: [] as Uint8Array[],
+    waiter: null as (() => void) | null,
+    closed: false,
+  });
+  const a = make();
+  const b = make();
+  const end = (inbox: ReturnType<typeof make>, outbox: ReturnType<typeof make>): Transport => ({
+    async read(p) {
+      while (inbox.chunks.length === 0) {
+        if (inbox.closed) return null;
+        await new Promise<void>((resolve) => (inbox.waiter = resolve));
+      }
+      const chunk = inbox.chunks[0];
+      const n = Math.min(p.length, chunk.length);
+      p.set(chunk.subarray(0, n));
+      if (n === chunk.length) inbox.chunks.shift();
+      else inbox.chunks[0] = chunk.subarray(n);
+      return n;
+    },
+    write(p) {
+      if (outbox.closed) return Promise.reject(new Error("pipe closed"));
+      outbox.chunks.push(p.slice());
+      outbox.waiter?.();
+      outbox.waiter = null;
+      return Promise.resolve(p.length);
+    },
+    close() {
+      for (const box of [inbox, outbox]) {
+        box.closed = true;
+        box.waiter?.();
+        box.waiter = null;
+      }
+    },
+  });
+  return [end(a, b), end(b, a)];
+}

@@ -1,0 +1,30 @@
+// The one seam for misbehaviour. A correct peer runs with no hooks; conformance cases (and the
+// RFC 8448 replay, which must reproduce the trace's exact extension lists) pass hooks that rewrite
+// a structure just before it is encoded, or change how bytes are cut into records and writes.
+// The core calls each hook at exactly one place and never special-cases anything else.
+
+import type { Extension } from "./extensions.ts";
+import type { ClientHello, Handshake, ServerHello } from "./messages.ts";
+import type { GroupName } from "./names.ts";
+
+export interface Hooks {
+  /** Client: rewrite each ClientHello (attempt 1, or 2 after a HelloRetryRequest). */
+  clientHello?(hello: ClientHello, attempt: 1 | 2): ClientHello;
+  /** Server: rewrite the ServerHello or HelloRetryRequest. */
+  serverHello?(hello: ServerHello, isHrr: boolean): ServerHello;
+  /** Server: rewrite the EncryptedExtensions list. */
+  encryptedExtensions?(extensions: Extension[]): Extension[];
+  /** Either side: replace the key_exchange bytes we put on the wire for `group`. */
+  keyShare?(group: GroupName, share: Uint8Array): Uint8Array;
+  /** Either side: rewrite any other outgoing handshake message (Certificate, Finished, …). */
+  handshake?(message: Handshake): Handshake;
+  /**
+   * How many content bytes go into each record, given the bytes waiting to be sent (default:
+   * as few records as the 2^14 limit allows). Return sizes that add up to `length`.
+   */
+  recordSizes?(contentType: number, length: number): number[];
+  /** How one flight's bytes are cut into transport writes (default: one write). */
+  writes?(bytes: Uint8Array): Uint8Array[];
+}
+
+export const NO_HOOKS: Hooks = Object.freeze({});

@@ -1,0 +1,98 @@
+// A small in-memory PKI for the reference peer's own tests: one CA and one CA:FALSE leaf per
+// requested kind (SAN localhost + 127.0.0.1), built with the project's certificate builder.
+// Cached per process so a test file pays for key generation once. The on-disk PKI the matrix
+// uses is src/pki's; this exists so TS↔TS tests need no files.
+
+import { buildCertificate, randomSerial } from "../pki/cert.ts";
+import { generateKey } from "../pki/keygen.ts";
+import { pkiPaths } from "../pki/layout.ts";
+import type { PkiPaths } from "../peers/types.ts";
+import { toPem } from "./asn1.ts";
+import type { Credential } from "./config.ts";
+import type { CertKind } from "./names.ts";
+import { encodePkcs8, type PrivateKey, publicKeyOf, signingKey } from "./signatures.ts";
+
+export interface TestLeaf extends Credential {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface TestPki {
+  ca: Uint8Array;
+  caPem: string;
+  /** A second, unrelated CA (for unknown_ca tests). */
+  otherCa: Uint8Array;
+  leaf(kind: CertKind): Promise<TestLeaf>;
+}
+
+const DAY = 86_400_000;
+
+async function makeCa(name: string): Promise<{ der: Uint8Array; key: PrivateKey }> {
+  const key = await generateKey("ecdsa-p256");
+  const now = Date.now();
+  const der = buildCertificate({
+    cn: name,
+    publicKey: publicKeyOf(key),
+    issuer: { name, key },
+    serial: randomSerial(),
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 30 * DAY),
+    isCa: true,
+  });
+  return { der, key };
+}
+
+let cached: Promise<TestPki> | null = null;
+
+export function testPki(): Promise<TestPki> {
+  cached ??= (async () => {
+    const ca = await makeCa("pqinterop test CA");
+    const other = await makeCa("unrelated CA");
+    const leaves = new Map<CertKind, Promise<TestLeaf>>();
+    const makeLeaf = async (kind: CertKind): Promise<TestLeaf> => {
+      const key = await generateKey(kind);
+      const now = Date.now();
+      const der = buildCertificate({
+        cn: `${kind} leaf`,
+        publicKey: publicKeyOf(key),
+        issuer: { name: "pqinterop test CA", key: ca.key },
+        serial: randomSerial(),
+        notBefore: new Date(now - DAY),
+        notAfter: new Date(now + 30 * DAY),
+        isCa: false,
+        dnsNames: ["localhost"],
+        ipAddresses: ["127.0.0.1"],
+      });
+      return {
+        chain: [der],
+        key: signingKey(key),
+        certPem: toPem("CERTIFICATE", der),
+        keyPem: toPem("PRIVATE KEY", encodePkcs8(key)),
+      };
+    };
+    return {
+      ca: ca.der,
+      caPem: toPem("CERTIFICATE", ca.der),
+      otherCa: other.der,
+      leaf(kind) {
+        if (!leaves.has(kind)) leaves.set(kind, makeLeaf(kind));
+        return leaves.get(kind)!;
+      },
+    };
+  })();
+  return cached;
+}
+
+/** Writes the CA and the leaves of `kinds` in the src/pki layout under `dir`. */
+export async function writeTestPki(dir: string, kinds: CertKind[]): Promise<PkiPaths> {
+  const pki = await testPki();
+  const paths = pkiPaths(dir);
+  await Deno.writeTextFile(paths.caCert, pki.caPem);
+  for (const kind of kinds) {
+    const leaf = await pki.leaf(kind);
+    await Deno.writeTextFile(paths.leaf[kind].cert, leaf.certPem);
+    await Deno.writeTextFile(paths.leaf[kind].key, leaf.keyPem);
+    await Deno.writeTextFile(paths.leaf[kind].chain, leaf.certPem + pki.caPem);
+  }
+  return paths;
+}

@@ -1,0 +1,23 @@
+// How a result is named in URLs and shown in a grid cell. A cell id (`suite/name@client->server`)
+// holds `/` and `>`, which do not survive as one path segment or a file name on a static host,
+// so pages use a slug: the same text with `/`, `@` and `->` spelled as `~`.
+
+import { cellId, type Outcome, type Report, type Result } from "../report/schema.ts";
+
+export const cellSlug = (r: Pick<Result, "case" | "client" | "server">): string =>
+  `${r.case.replaceAll("/", "~")}~${r.client}~${r.server}`;
+
+/** The result a slug or a plain cell id names, or null. */
+export function findCell(report: Report, key: string): Result | null {
+  return report.results.find((r) => cellSlug(r) === key || cellId(r) === key) ?? null;
+}
+
+/** Outcomes are told by a symbol and a word, never by colour alone. */
+export const OUTCOME_LABEL: Record<Outcome, { symbol: string; word: string }> = {
+  pass: { symbol: "✓", word: "pass" },
+  fail: { symbol: "✗", word: "fail" },
+  unsupported: { symbol: "–", word: "unsupported" },
+  error: { symbol: "!", word: "error" },
+  timeout: { symbol: "⏱", word: "timeout" },
+  flaky: { symbol: "~", word: "flaky" },
+};

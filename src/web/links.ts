@@ -1,0 +1,39 @@
+// Every link a page writes is relative, so the same HTML works on the live server, on a static
+// host under a sub-path (GitHub Pages' /<repo>/) and from any depth. A page knows how far below
+// the site root it is from its own request path; `to("runs/x/")` climbs back up and down again.
+// Pages are directories (trailing `/`), which the static export turns into `index.html`.
+
+export interface Here {
+  /** "./" at the root, "../" one directory down, and so on. */
+  root: string;
+  /** Rendering for the static export (the filter form then needs its tiny script). */
+  staticSite: boolean;
+}
+
+/** A browser resolves relative links against everything up to the last `/` of the path. */
+export function hereFor(pathname: string, staticSite = false): Here {
+  const depth = pathname.split("/").length - 2;
+  return { root: depth > 0 ? "../".repeat(depth) : "./", staticSite };
+}
+
+export const to = (here: Here, path: string): string => here.root + path;
+
+/** Canonical page paths, relative to the site root. */
+export const paths = {
+  home: "",
+  runs: "runs/",
+  run: (id: string) => `runs/${id}/`,
+  cell: (id: string, slug: string) => `runs/${id}/cells/${slug}/`,
+  chart: (id: string) => `runs/${id}/chart.svg`,
+  diffForm: "diff/",
+  diff: (from: string, toId: string) => `diff/${from}/${toId}/`,
+  impl: (id: string) => `impl/${id}/`,
+  badge: (id: string) => `badge/${id}.svg`,
+  apiRuns: "api/runs.json",
+  apiRun: (id: string) => `api/runs/${id}.json`,
+  apiCell: (id: string, slug: string) => `api/runs/${id}/cells/${slug}.json`,
+  apiLatest: "api/latest.json",
+  css: "static/style.css",
+  icon: "static/icon.svg",
+  script: "static/filter.js",
+};
