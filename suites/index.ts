@@ -3,6 +3,7 @@
 import type { Case } from "../src/runner/case.ts";
 import { auth } from "./auth.ts";
 import { classic } from "./classic.ts";
+import { conformance } from "./conformance.ts";
 import { hybrid } from "./hybrid.ts";
 import { negotiation } from "./negotiation.ts";
 import { psk } from "./psk.ts";
@@ -15,6 +16,7 @@ export const SUITES: Record<string, Case[]> = {
   negotiation,
   psk,
   auth,
+  conformance,
 };
 
 export const ALL_CASES: Case[] = Object.values(SUITES).flat();

@@ -415,9 +415,7 @@ function groupOfSession(session: Uint8Array | undefined): string | null {
       const integer = derElement(session, element.start);
       if (!integer || session[element.start] !== 0x02) return null;
       let id = 0;
-      for (let i = integer.start; i < integer.end; i++) {
-        id = id * 256 + session[i];
-      }
+      for (let i = integer.start; i < integer.end; i++) id = id * 256 + session[i];
       return Object.entries(GROUPS).find(([, code]) => code === id)?.[0] ??
         `0x${id.toString(16).padStart(4, "0")}`;
     }
@@ -426,12 +424,14 @@ function groupOfSession(session: Uint8Array | undefined): string | null {
   return null;
 }
 
-/** One DER TLV at `at` (single-byte tags only, which is all SSL_SESSION uses up to [30]). */
-function derElement(
-  der: Uint8Array,
-  at: number,
-): { start: number; end: number } | null {
+/** The content of the DER TLV at `at`: where it starts and ends. */
+function derElement(der: Uint8Array, at: number): { start: number; end: number } | null {
   let i = at + 1;
+  // Tags from [31] on (late SSL_SESSION fields) continue in base-128 bytes.
+  if ((der[at] & 0x1f) === 0x1f) {
+    while (i < der.length && der[i] & 0x80) i++;
+    i++;
+  }
   if (i >= der.length) return null;
   let length = der[i++];
   if (length & 0x80) {
@@ -553,6 +553,8 @@ function runServer(args: Args): Promise<number> {
         );
         socket.destroy();
       });
+      // One line in, the same line back. A client that sends its text and closes without a
+      // newline has still completed the exchange.
       let received = "";
       socket.on("data", (chunk: Buffer) => {
         received += chunk.toString();
@@ -561,13 +563,13 @@ function runServer(args: Args): Promise<number> {
         socket.end(received.slice(0, newline + 1));
         finish({ ...emptyReport(), ...base, ok: true });
       });
+      socket.on("end", () => {
+        if (received) finish({ ...emptyReport(), ...base, ok: true });
+      });
       socket.on("error", (err) => finish(failure(err, base)));
       socket.on(
         "close",
-        () =>
-          finish(
-            failure(new Error("the client closed before sending a line"), base),
-          ),
+        () => finish(failure(new Error("the client closed before sending anything"), base)),
       );
     });
 
@@ -595,6 +597,7 @@ interface Attempt {
 function connectOnce(
   args: Args,
   groups: string[] | undefined,
+  wantTicket: boolean,
   session?: Buffer,
 ): Promise<Attempt> {
   const options: tls.ConnectionOptions = {
@@ -632,51 +635,47 @@ function connectOnce(
       finish(refusal(e, groups));
       return;
     }
-    socket.on("session", (s: Buffer) => ticket = s);
+    // The exchange every peer in the harness speaks: the client sends one line and closes, then
+    // reads until the server closes too. An echo, if the server sends one, is read and ignored.
+    // A client that wants to resume closes only once a session ticket arrived: Bun drops
+    // tickets that come in after the client has closed its side.
     socket.on("secureConnect", () => {
       base = negotiated(socket);
       socket.write(args.message + "\n");
+      if (!wantTicket) socket.end();
     });
-    let received = "";
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.toString();
-      const newline = received.indexOf("\n");
-      if (newline < 0) return;
-      const line = received.slice(0, newline);
-      // Close cleanly (close_notify) before reporting, then report.
-      socket.end(() => {});
-      finish(
-        line === args.message ? { ...emptyReport(), ...base, ok: true } : failure(
-          new Error(`the server echoed ${JSON.stringify(line)}`),
-          base,
-        ),
-      );
+    socket.on("session", (s: Buffer) => {
+      ticket = s;
+      if (wantTicket) socket.end();
     });
+    socket.on("data", () => {});
     socket.setTimeout(args.timeoutSeconds * 1000, () => {
-      finish(
-        failure(new Error(`no progress within ${args.timeoutSeconds} s`), base),
-      );
+      const what = !base.version
+        ? "no handshake"
+        : wantTicket && !ticket
+        ? "no session ticket"
+        : "the server did not close";
+      finish(failure(new Error(`${what} within ${args.timeoutSeconds} s`), base));
     });
     socket.on("error", (err) => finish(failure(err, base)));
-    socket.on(
-      "close",
-      () => finish(failure(new Error("the server closed the connection"), base)),
-    );
+    socket.on("close", () => {
+      finish(
+        base.version
+          ? { ...emptyReport(), ...base, ok: true }
+          : failure(new Error("the server closed the connection during the handshake"), base),
+      );
+    });
   });
 }
 
 async function runClient(args: Args): Promise<number> {
-  const first = await connectOnce(args, args.groups);
+  const first = await connectOnce(args, args.groups, args.resume);
   print(first.report);
   if (!args.resume) return first.report.ok ? 0 : 1;
 
   // The resumed connection offers the ticket from the first one. Without a ticket it still
   // connects, so the report says "not resumed" rather than nothing.
-  const second = await connectOnce(
-    args,
-    args.resumeGroups ?? args.groups,
-    first.ticket,
-  );
+  const second = await connectOnce(args, args.resumeGroups ?? args.groups, false, first.ticket);
   if (!first.ticket && second.report.ok) {
     second.report.error = "the first connection received no session ticket";
   }

@@ -1,6 +1,15 @@
 // BoringSSL, reached through Bun: Bun links BoringSSL statically and exposes it as node:tls.
 // containers/boringssl/pqi-boring.ts is the program; it prints one JSON PeerReport line per
 // connection. What it can and cannot do was measured against the real thing (boringssl_test.ts).
+//
+// What its reports can and cannot say:
+// - group: on both sides, from BoringSSL's serialized session (node:tls has no other way for the
+//   ML-KEM groups); helloRetryRequest: never (null), the wire tap sees it.
+// - alert: an alert BoringSSL received is certain (its reason names it); one it sent is inferred
+//   from its reason code (e.g. NO_SHARED_GROUP → handshake_failure).
+// - A client that rejects the server's certificate sends no alert at all: Bun checks the chain
+//   itself and closes the socket before its Finished (seen with s_server -msg: nothing after the
+//   ClientHello). Cases expecting bad_certificate/unknown_ca from it see alert null and a reset.
 
 import type { SignatureSchemeName } from "../tls/names.ts";
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
@@ -46,7 +55,8 @@ export const boringssl: Implementation = {
     // signatureSchemes asks for it: BoringSSL's default list has none.
     features: {
       keyShareSelection: adapterCannot(
-        "node:tls cannot choose which groups get key shares (BoringSSL decides from the group list)",
+        "node:tls cannot choose key shares; BoringSSL sends one for the first group, plus one " +
+          "for the first group of the other kind (post-quantum vs classical) when listed",
       ),
       serverPreferenceHrr: adapterCannot(
         "node:tls cannot make BoringSSL send a HelloRetryRequest for its preference",

@@ -195,7 +195,8 @@ function clientSpec(config: EndpointConfig, ctx: CellContext): ProcessSpec {
 /**
  * One s_client run. It sends `line`, and its input ends (so it sends close_notify and exits)
  * once the server's reply, the same line, has arrived and, for a first connection that will be
- * resumed, the session file is written; or when s_client is gone; or after five seconds.
+ * resumed, the session file is written; or when s_client is gone; or after five seconds (a server
+ * that never answers).
  */
 function connection(
   n: number,
@@ -206,17 +207,20 @@ function connection(
 ): string {
   const marker = JSON.stringify({ connection: n, psk });
   const done = [
-    `grep -qxF ${sh(line)} "$out"`,
+    // Not a whole-line match: s_client writes the data unbuffered, into the middle of trace lines.
+    `grep -qF ${sh(line)} "$out"`,
     ...(sessionFile ? [`[ -s ${sh(sessionFile)} ]`] : []),
   ].join(" && ");
   return [
     `echo ${sh(`${MARK} ${marker}`)}`,
     `in=/tmp/pqinterop-in.$$.${n}; out=/tmp/pqinterop-out.$$.${n}; rm -f "$in" "$out"`,
-    `mkfifo "$in"; exec 3<>"$in"; : > "$out"`,
+    `mkfifo "$in"; : > "$out"`,
     `{ ${argv.map(sh).join(" ")} <"$in"; echo "${MARK} exit $?"; } 2>&1 | tee "$out" | ${FILTER} &`,
-    `printf '%s\\n' ${sh(line)} >&3`,
-    `i=0; while kill -0 $! 2>/dev/null && [ $i -lt 100 ] && ! { ${done}; }; do ` +
-    `sleep 0.05; i=$((i+1)); done`,
+    // Opened only now, so s_client's side of the pipeline does not hold a writer too: closing
+    // fd 3 below is then its end of input. Read-write, so the open never blocks.
+    `exec 3<>"$in"; printf '%s\\n' ${sh(line)} >&3`,
+    `end=$(($(date +%s) + 5)); while kill -0 $! 2>/dev/null && [ "$(date +%s)" -lt $end ] && ` +
+    `! { ${done}; }; do sleep 0.05; done`,
     `exec 3>&-; wait; rm -f "$in" "$out"`,
   ].join("\n");
 }
@@ -248,7 +252,7 @@ const FILTER = "sed -u -E" +
 
 /** POSIX shell single-quoting. */
 const sh = (s: string) =>
-  /^[A-Za-z0-9_@%+=:,./*-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 
 // --- Reading the trace -------------------------------------------------------------------------
 

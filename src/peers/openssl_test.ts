@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { openssl } from "./openssl.ts";
-import type { EndpointConfig, ExternalPsk } from "./types.ts";
+import type { CellContext, EndpointConfig, ExternalPsk } from "./types.ts";
+import { pkiPaths } from "../pki/layout.ts";
 import { assertBothOk, withWorld } from "../runtime/testenv.ts";
 import { CERT_KINDS, GROUP_NAMES, type GroupName } from "../tls/names.ts";
 
@@ -15,6 +16,51 @@ const PSK: Omit<ExternalPsk, "mode"> = {
   keyHex: "a1".repeat(32),
   hash: "sha256",
 };
+
+// --- The command lines, without running anything --------------------------------------------
+
+const ctx: CellContext = {
+  port: 4433,
+  serverName: "localhost",
+  pki: pkiPaths("/pki"),
+  token: "tok1",
+  scratch: "/scratch",
+};
+/** The value after `flag` in the script's openssl command line. */
+const flag = (script: string, name: string) => script.match(new RegExp(` ${name} (\\S+)`))?.[1];
+
+Deno.test("openssl adapter: group tuples express the server's preference", () => {
+  const groups: GroupName[] = ["MLKEM768", "x25519"];
+  const hrr = openssl.server({ groups, preferHrr: true }, ctx).argv[2];
+  assert.equal(flag(hrr, "-groups"), "MLKEM768/x25519");
+  const plain = openssl.server({ groups }, ctx).argv[2];
+  assert.equal(flag(plain, "-groups"), "MLKEM768:x25519");
+});
+
+Deno.test("openssl adapter: key shares are the groups marked with *", () => {
+  const script = openssl.client(
+    { groups: ["x25519", "MLKEM768", "secp256r1"], keyShares: ["x25519", "secp256r1"] },
+    ctx,
+  ).argv[2];
+  assert.equal(flag(script, "-groups"), "'*x25519:MLKEM768:*secp256r1'");
+});
+
+Deno.test("openssl adapter: refuses what s_client cannot send", () => {
+  assert.match(openssl.refuse!("client", { keyShares: [] }) ?? "", /empty key_share/);
+  assert.match(
+    openssl.refuse!("client", { groups: ["x25519"], keyShares: ["MLKEM768"] }) ?? "",
+    /supported_groups/,
+  );
+  assert.equal(openssl.refuse!("client", { groups: ["x25519"], keyShares: ["x25519"] }), null);
+});
+
+Deno.test("openssl adapter: parse without a trace says what the program printed", () => {
+  const r = openssl.parse("client", { stdout: "", stderr: "openssl: not found\n", code: 127 });
+  assert.equal(r.ok, false);
+  assert.match(r.error ?? "", /exit 127.*openssl: not found/);
+});
+
+// --- Real connections -------------------------------------------------------------------------
 
 Deno.test({
   name: "openssl ↔ openssl: each group, as both sides report it",

@@ -5,7 +5,8 @@
 // What rustls itself decides, and this adapter therefore refuses or declares missing:
 // - Key shares: the client shares its first group only, plus that group's classical component
 //   when the first group is a hybrid (X25519MLKEM768 → x25519, SecP256r1MLKEM768 → secp256r1)
-//   and the component is also in its list (rustls client/hs.rs).
+//   and the component is also in its list (rustls client/hs.rs). A resuming client shares the
+//   group the server chose last time instead.
 // - Server choice: the first group in the client's list that the server supports, asking by
 //   HelloRetryRequest when the client sent no share for it (rustls server/hs.rs). A server has
 //   no preference order of its own, so it cannot pull a client away from an offered share.
@@ -84,7 +85,8 @@ function server(config: EndpointConfig, ctx: CellContext): ProcessSpec {
 
 function client(config: EndpointConfig, ctx: CellContext): ProcessSpec {
   const argv = [PROGRAM, "client", "--port", String(ctx.port), "--ca", ctx.pki.caCert];
-  argv.push("--server-name", ctx.serverName, "--message", ctx.token, ...common(config));
+  // The project's application exchange: the client sends `ping <token>`, the server echoes it.
+  argv.push("--server-name", ctx.serverName, "--message", `ping ${ctx.token}`, ...common(config));
   if (config.clientAuth) {
     const leaf = ctx.pki.leaf[config.certificate ?? DEFAULT_CERT];
     argv.push("--cert", leaf.cert, "--key", leaf.key);

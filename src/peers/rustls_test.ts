@@ -178,12 +178,22 @@ Deno.test({
   },
 });
 
-Deno.test("rustls by default shares X25519MLKEM768 plus its x25519 component, and gets it", async () => {
+Deno.test("rustls shares its first group, plus a hybrid's classical component it also lists", async () => {
   await withWorld(async (w) => {
-    const r = await w.pair([rustls, {}], [rustls, {}]);
-    assertHandshake(r, "defaults");
-    assert.deepEqual(r.wire.keySharesOffered.map((s) => s.group), keySharesFor());
-    assert.equal(r.server.report.group, "X25519MLKEM768");
+    const cases: [GroupName[] | undefined, GroupName[]][] = [
+      [undefined, ["X25519MLKEM768", "x25519"]], // the provider's defaults
+      [["SecP256r1MLKEM768", "secp256r1"], ["SecP256r1MLKEM768", "secp256r1"]],
+      [["X25519MLKEM768", "MLKEM768"], ["X25519MLKEM768"]],
+      [["MLKEM768", "x25519"], ["MLKEM768"]],
+    ];
+    for (const [groups, shares] of cases) {
+      assert.deepEqual(keySharesFor(groups), shares, "the adapter's rule");
+      // The server supports every group, so it takes the client's first.
+      const r = await w.pair([rustls, { groups }], [rustls, { groups: RUSTLS_GROUPS }]);
+      assertHandshake(r, `${groups}`);
+      assert.deepEqual(r.wire.keySharesOffered.map((s) => s.group), shares, `${groups}`);
+      assert.equal(r.server.report.group, shares[0], `${groups}`);
+    }
   });
 });
 
@@ -226,6 +236,30 @@ Deno.test("rustls ↔ rustls: the second connection resumes, and 0-RTT is accept
     assert.equal(early.client.report.next?.[0].earlyData, "accepted", transcript(early));
     assert.equal(early.server.report.earlyData, null, "nothing to send on the first connection");
   });
+});
+
+Deno.test({
+  name: "rustls ↔ OpenSSL both ways: the second connection resumes with 0-RTT, by the other side",
+  ignore: !openssl,
+  async fn() {
+    await withWorld(async (w) => {
+      const g = "X25519MLKEM768" as const;
+      for (const [client, server] of [[rustls, openssl!], [openssl!, rustls]]) {
+        const r = await w.pair(
+          [client, { groups: [g], resume: true, earlyData: "early hello" }],
+          [server, { groups: [g], resume: true, earlyData: "" }],
+        );
+        const pairName = `${client.id} → ${server.id}`;
+        assertHandshake(r, pairName);
+        const other = client === rustls ? r.server.report : r.client.report;
+        assert.equal(other.resumed, false, `${pairName}: first connection\n${transcript(r)}`);
+        assert.equal(other.next?.[0].resumed, true, `${pairName}: second\n${transcript(r)}`);
+        assert.equal(other.next?.[0].group, g, pairName);
+        assert.equal(other.next?.[0].earlyData, "accepted", `${pairName}\n${transcript(r)}`);
+        assert.equal(r.wire.connections, 2, pairName);
+      }
+    });
+  },
 });
 
 Deno.test("rustls ↔ rustls: ML-DSA certificates both ways, and a missing client certificate", async () => {

@@ -3,10 +3,6 @@
 // PSKs (psk_ke, psk_dhe_ke with ML-KEM and hybrid groups), resumption, 0-RTT, and RFC 9973
 // certificates with an external PSK (wolfSSL only; OpenSSL lacks it). Every negotiated value is
 // asserted on both sides' reports.
-//
-// The library servers do not echo: s_server (plain mode) prints what it reads and never writes,
-// the wolfSSL example server answers with its own sentence. The TS client is therefore run with
-// --no-echo against them (it sends its line, takes whatever comes back within a second, closes).
 
 import assert from "node:assert/strict";
 import { ensurePki } from "../pki/pki.ts";
@@ -21,15 +17,6 @@ import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-/** The TS client toward a server that does not echo its line. */
-const tsClient: Implementation = {
-  ...ts,
-  client(config, ctx) {
-    const spec = ts.client(config, ctx);
-    return { ...spec, argv: [...spec.argv, "--no-echo"] };
-  },
-};
-
 const OSSL_PSK = { identity: "pqinterop-psk", keyHex: "a1b2c3d4".repeat(8), hash: "sha256" };
 const osslPsk = (mode: PskModeName): ExternalPsk => ({ ...OSSL_PSK, hash: "sha256", mode });
 const wolfPsk = (mode: PskModeName): ExternalPsk => ({
@@ -41,7 +28,7 @@ const wolfPsk = (mode: PskModeName): ExternalPsk => ({
 
 /** Both directions of one case: [TS client → lib server, lib client → TS server]. */
 function directions(lib: Implementation): [Implementation, Implementation, string][] {
-  return [[tsClient, lib, `ts → ${lib.id}`], [lib, ts, `${lib.id} → ts`]];
+  return [[ts, lib, `ts → ${lib.id}`], [lib, ts, `${lib.id} → ts`]];
 }
 
 function log(r: PairResult): string {
@@ -147,7 +134,7 @@ Deno.test({
           assertField(r, "pskMode", "psk_ke");
           assertField(r, "group", null);
           assertField(r, "pskIdentity", EXAMPLE_PSK.identity, 0, [
-            client === tsClient ? "client" : "server",
+            client === ts ? "client" : "server",
           ]);
         });
         for (const g of ["MLKEM768", "X25519MLKEM768"] as GroupName[]) {
@@ -164,7 +151,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ts ↔ wolfSSL: resumption, both directions",
+  name: "ts ↔ wolfSSL: resumption and 0-RTT, both directions",
   ...opts,
   fn: (t) =>
     withWorld(async (w) => {
@@ -179,6 +166,18 @@ Deno.test({
           assertField(r, "resumed", false, 0);
           assertField(r, "resumed", true, 1);
           assertField(r, "group", g, 1);
+        });
+        await t.step(`${name} 0-RTT accepted`, async () => {
+          const g: GroupName = "MLKEM768";
+          const r = await w.pair(
+            [client, { groups: [g], keyShares: [g], resume: true, earlyData: "early hello" }],
+            [server, { groups: [g], resume: true, earlyData: "", maxEarlyData: 16384 }],
+          );
+          assertBothOk(r);
+          assertField(r, "resumed", true, 1);
+          // The wolfSSL example client does not say what became of its early data.
+          const says: ("client" | "server")[] = client === ts ? ["client", "server"] : ["server"];
+          assertField(r, "earlyData", "accepted", 1, says);
         });
       }
     }),
@@ -210,10 +209,10 @@ Deno.test({
         await t.step(name, async () => {
           const r = await w.pair([client, clientCfg], [server, serverCfg]);
           assertBothOk(r);
-          assertField(r, "pskMode", "psk_dhe_ke", 0, [client === tsClient ? "client" : "server"]);
+          assertField(r, "pskMode", "psk_dhe_ke", 0, [client === ts ? "client" : "server"]);
           assertField(r, "group", g);
           // wolfSSL's programs do not say; ours does, in either role.
-          assertField(r, "certWithPsk", true, 0, [client === tsClient ? "client" : "server"]);
+          assertField(r, "certWithPsk", true, 0, [client === ts ? "client" : "server"]);
         });
         await t.step(`${name}: a client that does not trust the CA refuses`, async () => {
           const r = await runPair({

@@ -37,12 +37,57 @@ Deno.test("ts adapter: argv for server and client", () => {
   match(flagValue(client.argv, "--message"), /tok123/);
 });
 
-Deno.test("ts adapter: capabilities say PSK is not there yet, everything else is", () => {
-  equal(whyUnsupported(ts.capabilities, "server", { groups: ["SecP384r1MLKEM1024"] }), null);
-  match(
-    whyUnsupported(ts.capabilities, "client", { resume: true }) ?? "",
-    /not implemented yet/,
-  );
+Deno.test("ts adapter: the PSK family is supported, and maps to the CLI's flags", () => {
+  for (const f of ["externalPsk", "pskKe", "pskDheKe", "pskSha384", "importedPsk"] as const) {
+    equal(ts.capabilities.features[f], true, f);
+  }
+  for (const f of ["resumption", "earlyData", "certWithPsk"] as const) {
+    equal(ts.capabilities.features[f], true, f);
+  }
+  equal(whyUnsupported(ts.capabilities, "client", { resume: true }), null);
+  const ctx = context(4433);
+  const psk = { identity: "id", keyHex: "ab".repeat(32), hash: "sha384" as const };
+  const client = ts.client({
+    psk: { ...psk, mode: "psk_ke", imported: true },
+    resume: true,
+    resumeGroups: ["MLKEM768"],
+    earlyData: "zero",
+    certWithPsk: "allow",
+  }, ctx);
+  equal(flagValue(client.argv, "--psk-identity"), "id");
+  equal(flagValue(client.argv, "--psk-key"), "ab".repeat(32));
+  equal(flagValue(client.argv, "--psk-hash"), "sha384");
+  equal(flagValue(client.argv, "--psk-mode"), "ke");
+  equal(client.argv.includes("--psk-import"), true);
+  equal(client.argv.includes("--resume"), true);
+  equal(flagValue(client.argv, "--resume-groups"), "MLKEM768");
+  equal(flagValue(client.argv, "--early-data"), "zero");
+  equal(flagValue(client.argv, "--cert-with-psk"), "allow");
+  // A PSK server without a certificate asked for has none; with RFC 9973 it has one.
+  const pskOnly = ts.server({ psk: { ...psk, mode: "psk_dhe_ke" } }, ctx);
+  equal(pskOnly.argv.includes("--cert"), false);
+  equal(flagValue(pskOnly.argv, "--psk-mode"), "dhe_ke");
+  equal(flagValue(pskOnly.argv, "--count"), "1");
+  const withCert = ts.server({ psk: { ...psk, mode: "psk_dhe_ke" }, certWithPsk: "allow" }, ctx);
+  equal(withCert.argv.includes("--cert"), true);
+  equal(withCert.argv.includes("--cert-with-psk"), true);
+  const resuming = ts.server({ resume: true, earlyData: "", maxEarlyData: 4096 }, ctx);
+  equal(flagValue(resuming.argv, "--tickets"), "2");
+  equal(flagValue(resuming.argv, "--max-early-data"), "4096");
+  equal(flagValue(resuming.argv, "--count"), "2");
+});
+
+Deno.test("ts adapter: parse gives the first connection with the resumed one in next", () => {
+  const line = (resumed: boolean) =>
+    JSON.stringify({
+      ok: true,
+      version: "TLSv1.3",
+      resumed,
+      pskMode: resumed ? "psk_dhe_ke" : null,
+    });
+  const r = ts.parse("client", { stdout: `${line(false)}\n${line(true)}\n`, stderr: "", code: 0 });
+  deepEqual([r.resumed, r.pskMode, r.next?.length], [false, null, 1]);
+  deepEqual([r.next![0].resumed, r.next![0].pskMode], [true, "psk_dhe_ke"]);
 });
 
 Deno.test("ts adapter: parse reads the JSON line, or says why there is none", () => {

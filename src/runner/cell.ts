@@ -4,6 +4,7 @@
 
 import type { Cell } from "./plan.ts";
 import { allOk, finalReport, judge, observe } from "./judge.ts";
+import { classifyConformance } from "./verdict.ts";
 import type { ImplId, PkiPaths } from "../peers/types.ts";
 import type { Outcome, Result, WireObservation } from "../report/schema.ts";
 import { boundLog } from "../report/store.ts";
@@ -12,6 +13,13 @@ import { freePort } from "../runtime/ports.ts";
 import type { Sandbox } from "../runtime/sandbox.ts";
 import { openTap } from "../wire/tap.ts";
 import type { TranscriptEntry } from "../tls/summary.ts";
+
+export interface SandboxRepair {
+  /** Replaces the implementation's sandbox (once per run; later calls wait for that one). */
+  replace(impl: ImplId): Promise<void>;
+  /** Checks that the implementation's container still runs, replacing it when it does not. */
+  check(impl: ImplId): Promise<void>;
+}
 
 export interface CellEnv {
   /** The sandbox of each implementation, or why it could not be opened (a harness error). */
@@ -22,11 +30,17 @@ export interface CellEnv {
   timeoutMs: number;
   /** Once aborted, no retry is started. */
   signal?: AbortSignal;
+  /** Replaces sandboxes whose container died, and says when a replacement is done. */
+  sandboxRepair?: SandboxRepair;
 }
 
-type Attempt = Omit<Result, "case" | "suite" | "title" | "client" | "server" | "expected">;
+type Attempt = Omit<Result, "case" | "suite" | "title" | "client" | "server" | "expected"> & {
+  /** Implementations whose container was found dead (not part of the report). */
+  containerGone?: ImplId[];
+};
 
 export async function runCell(cell: Cell, env: CellEnv): Promise<Result> {
+  if (cell.unsupported) throw new Error(`runCell: ${cell.id} is unsupported, nothing to run`);
   const head = {
     case: cell.case.id,
     suite: cell.case.suite,
@@ -35,10 +49,16 @@ export async function runCell(cell: Cell, env: CellEnv): Promise<Result> {
     server: cell.server.id,
     expected: cell.case.expect,
   };
-  if (cell.unsupported) throw new Error(`runCell: ${cell.id} is unsupported, nothing to run`);
   const first = await attempt(cell, env, 1);
   if (first.outcome === "pass" || env.signal?.aborted) return { ...head, ...first };
+  for (const impl of first.containerGone ?? []) await env.sandboxRepair?.replace(impl);
+  delete first.containerGone;
+  // A container can die without saying so in this cell's output: look before retrying.
+  for (const impl of new Set([cell.client.id, cell.server.id])) {
+    await env.sandboxRepair?.check(impl);
+  }
   const second = await attempt(cell, env, 2);
+  delete second.containerGone;
   // The cell's time is both attempts; the handshake time is the attempt reported.
   second.durations.totalMs += first.durations.totalMs;
   if (second.outcome === "pass") {
@@ -115,9 +135,45 @@ async function attempt(cell: Cell, env: CellEnv, n: number): Promise<Attempt> {
     },
     attempts: 1,
   };
+  const gone = deadContainers(cell, pair);
+  if (gone.length) {
+    return {
+      ...result,
+      outcome: "error",
+      reason: `Harness error in the container runtime: the ${gone.join(" and ")} container ` +
+        `(or the engine) stopped under the cell.`,
+      containerGone: gone,
+    };
+  }
   const early = processOutcome(cell, pair, env.timeoutMs, observation);
   if (early) return { ...result, ...early };
-  return { ...result, ...judge(cell.case.expect, observed) };
+  // A conformance case (the reference peer misbehaving on purpose) has its own verdict.
+  const { outcome, reason } = cell.case.misbehaviour
+    ? classifyConformance(cell.case, observed)
+    : judge(cell.case.expect, observed);
+  return { ...result, outcome, reason };
+}
+
+/**
+ * Docker's own words when `docker exec` finds its container (or the engine) gone: the harness
+ * failed there, not the implementation.
+ */
+export const CONTAINER_GONE =
+  /Error response from daemon: (Container \S+ is not running|No such container)|Cannot connect to the Docker daemon/;
+
+function deadContainers(cell: Cell, pair: PairResult): ImplId[] {
+  const gone: ImplId[] = [];
+  const sides = [[cell.client, pair.client], [cell.server, pair.server]] as const;
+  for (const [impl, side] of sides) {
+    if (impl.container === null) continue; // host programs have no container to lose
+    if (CONTAINER_GONE.test(`${side.stderr}\n${side.stdout}`) && !gone.includes(impl.id)) {
+      gone.push(impl.id);
+    }
+  }
+  if (pair.serverNeverReady && CONTAINER_GONE.test(pair.serverNeverReady)) {
+    if (!gone.includes(cell.server.id)) gone.push(cell.server.id);
+  }
+  return gone;
 }
 
 /**
@@ -162,8 +218,11 @@ function whereItStopped(wire: WireObservation): string {
   if (wire.connections === 0) return "it never connected";
   if (wire.bytes.serverToClient === 0) return "the server never answered on the wire";
   const last = wire.transcript.at(-1);
+  const hello = wire.selectedGroup
+    ? `the wire saw a ServerHello (${wire.selectedGroup}), and `
+    : "";
   return last
-    ? `the last record on the wire was ${last.contentType} from the ${
+    ? `${hello}the last record was ${last.contentType} from the ${
       last.direction === "sent" ? "client" : "server"
     }`
     : "the wire saw no complete record";

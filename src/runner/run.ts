@@ -2,7 +2,7 @@
 // implementation), run the cells in parallel with collision-free ports, record each result as it
 // lands, and close everything. `deno task interop`, the bench and the tests all go through here.
 
-import { runCell } from "./cell.ts";
+import { CONTAINER_GONE, runCell, type SandboxRepair } from "./cell.ts";
 import { type Cell, implementationsUsed } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import type { Implementation, ImplId, PkiPaths } from "../peers/types.ts";
@@ -46,8 +46,9 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   store.setOrder(cells.map((c) => c.id));
   await store.save();
 
-  // Unsupported cells are settled by the plan alone; record them before anything can fail.
-  for (const cell of cells.filter((c) => c.unsupported)) await store.add(unsupportedResult(cell));
+  // Unsupported cells are settled by the plan alone; record them before anything can fail
+  // (added together, they share one write).
+  await Promise.all(cells.filter((c) => c.unsupported).map((c) => store.add(unsupportedResult(c))));
 
   const scratchRoot = `${CACHE_DIR}/scratch/${store.report.id}`;
   let setup: Setup | null = null;
@@ -55,11 +56,12 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     setup = await bringUp(implementationsUsed(cells), opts, scratchRoot, progress);
   } catch (e) {
     // Without a PKI or scratch space no cell can run: each says so, and the report is written.
-    for (const cell of runnable) await store.add(bringUpFailed(cell, e as Error));
+    await Promise.all(runnable.map((cell) => store.add(bringUpFailed(cell, e as Error))));
   }
   try {
     if (setup) await runAll(runnable, setup, opts, signal, progress);
   } finally {
+    // Sandboxes as they are now (a reopened one replaced its dead predecessor).
     const opened = [...(setup?.sandboxes.values() ?? [])].filter((s) => !(s instanceof Error));
     await Promise.allSettled(opened.map((s) => (s as Sandbox).close()));
     await Deno.remove(scratchRoot, { recursive: true }).catch(() => {});
@@ -86,9 +88,10 @@ async function runAll(
   const live = new Set<PeerProcess>();
   const stopLive = () => live.forEach((p) => p.kill().catch(() => {}));
   signal.addEventListener("abort", stopLive, { once: true });
+  const sandboxRepair = repairer(setup, opts);
   const one = (cell: Cell) => {
     const run = (sandboxes: Setup["sandboxes"]) =>
-      runCell(cell, { ...env, sandboxes: tracking(sandboxes, live) });
+      runCell(cell, { ...env, sandboxes: tracking(sandboxes, live), sandboxRepair });
     return opts.sandboxPerCell ? withOwnSandboxes(cell, setup, run) : run(setup.sandboxes);
   };
   await pool(cells, opts.jobs ?? DEFAULT_JOBS, signal, async (cell) => {
@@ -101,7 +104,46 @@ async function runAll(
   signal.removeEventListener("abort", stopLive);
 }
 
-/** The same sandboxes, but every process they start is in `live` until the cell is over. */
+/**
+ * A container that died under the run (killed from outside, engine restarted) is replaced once
+ * per implementation, so one accident does not turn the rest of the run into errors. Cells
+ * running at the time share the replacement.
+ */
+function repairer(setup: Setup, opts: RunOptions): SandboxRepair {
+  const replaced = new Map<ImplId, Promise<void>>();
+  const replace = (impl: ImplId): Promise<void> => {
+    let p = replaced.get(impl);
+    if (!p) {
+      p = (async () => {
+        const old = setup.sandboxes.get(impl);
+        const implementation = opts.cells.find((c) => c.client.id === impl)?.client ??
+          opts.cells.find((c) => c.server.id === impl)!.server;
+        if (old && !(old instanceof Error)) await old.close().catch(() => {});
+        const fresh = await openSandbox(implementation, {
+          mounts: [setup.pkiRoot, setup.scratchRoot],
+        }).catch((e) => new Error(`sandbox ${impl} (reopened): ${(e as Error).message}`));
+        setup.sandboxes.set(impl, fresh);
+      })();
+      replaced.set(impl, p);
+    }
+    return p;
+  };
+  const check = async (impl: ImplId): Promise<void> => {
+    await replaced.get(impl);
+    const box = setup.sandboxes.get(impl);
+    const implementation = opts.cells.find((c) => c.client.id === impl)?.client ??
+      opts.cells.find((c) => c.server.id === impl)?.server;
+    if (!box || box instanceof Error || implementation?.container === null) return;
+    const probe = await box.spawn({ argv: ["true"] }).wait(10_000);
+    if (CONTAINER_GONE.test(`${probe.stderr}\n${probe.stdout}`)) await replace(impl);
+  };
+  return { replace, check };
+}
+
+/**
+ * The same sandboxes, looked up when a program starts (so a reopened one is used at once), and
+ * every process they start is in `live` until the cell is over.
+ */
 function tracking(sandboxes: Setup["sandboxes"], live: Set<PeerProcess>): Setup["sandboxes"] {
   const out: Setup["sandboxes"] = new Map();
   for (const [id, box] of sandboxes) {
@@ -112,7 +154,8 @@ function tracking(sandboxes: Setup["sandboxes"], live: Set<PeerProcess>): Setup[
     out.set(id, {
       ...box,
       spawn(spec) {
-        const p = box.spawn(spec);
+        const current = sandboxes.get(id);
+        const p = (current && !(current instanceof Error) ? current : box).spawn(spec);
         live.add(p);
         const wait = p.wait.bind(p);
         // Once waited for (the end of its part in the cell), it is no longer in flight.
@@ -200,19 +243,17 @@ async function bringUp(
 
   await Promise.all(
     impls.filter((i) => !sandboxes.has(i.id)).map(async (impl) => {
+      let sandbox: Sandbox;
       try {
-        const sandbox = await openSandbox(impl, { mounts: [pkiRoot, scratchRoot] });
-        sandboxes.set(impl.id, sandbox);
-        await opts.store.setProvenance(impl.id, await sandbox.provenance());
+        sandbox = await openSandbox(impl, { mounts: [pkiRoot, scratchRoot] });
       } catch (e) {
-        const prior = sandboxes.get(impl.id);
-        if (!(prior && !(prior instanceof Error))) {
-          sandboxes.set(impl.id, new Error(`sandbox ${impl.id}: ${(e as Error).message}`));
-        } else {
-          // The sandbox is up but says nothing about itself: run it, keep the gap visible.
-          await opts.store.setProvenance(impl.id, unknownProvenance(impl, e as Error));
-        }
+        sandboxes.set(impl.id, new Error(`sandbox ${impl.id}: ${(e as Error).message}`));
+        return;
       }
+      sandboxes.set(impl.id, sandbox);
+      // A sandbox that says nothing about itself still runs; the gap stays visible.
+      const provenance = await sandbox.provenance().catch((e) => unknownProvenance(impl, e));
+      await opts.store.setProvenance(impl.id, provenance);
     }),
   );
   return { sandboxes, pki, pkiRoot, scratchRoot };

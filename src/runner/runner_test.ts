@@ -20,7 +20,9 @@ async function run(
   const dir = extra.dir ?? await Deno.makeTempDir({ prefix: "pqinterop-run-" });
   const lines: string[] = [];
   const expected = args.includes("--expected") ? [] : ["--expected", `${dir}/expected.json`];
-  const code = await main(["--report", `${dir}/report.json`, ...expected, ...args], {
+  // A summary file of its own, so a test run never writes to CI's $GITHUB_STEP_SUMMARY.
+  const markdown = args.includes("--markdown") ? [] : ["--markdown", `${dir}/summary.md`];
+  const code = await main(["--report", `${dir}/report.json`, ...expected, ...markdown, ...args], {
     print: (l) => lines.push(l),
     progress: extra.progress ?? silentProgress,
     signal: extra.signal,

@@ -40,21 +40,26 @@ async function makeBaseImage(): Promise<void> {
   // Works where a registry answers (GitHub runners); fails fast offline.
   const pull = await runHost(["docker", "pull", BASE_IMAGE], { timeoutMs: 120_000 });
   if (pull.code === 0 && await imageId(BASE_IMAGE)) return;
-  await debootstrapBaseImage();
+  await debootstrapBaseImage(BASE_IMAGE);
 }
 
-async function debootstrapBaseImage(): Promise<void> {
+/** Builds a minimal trixie root file system and imports it as `tag` (exported for a manual probe). */
+export async function debootstrapBaseImage(tag: string): Promise<void> {
   const log = `${await ensureCacheDir()}/base-image.log`;
   const fail = async (what: string) => {
     const tail = lastLines(await Deno.readTextFile(log).catch(() => ""), 10);
     return new ImageBuildError(
-      `cannot make ${BASE_IMAGE}: ${what} (no registry answered \`docker pull\`); log ${log}` +
+      `cannot make ${tag}: ${what} (no registry answered \`docker pull\`); log ${log}` +
         (tail ? `:\n${tail}` : ""),
     );
   };
+  // Each step appends to the log as it goes (debootstrap takes a while: `tail -f` shows progress).
   const step = async (argv: string[], timeoutMs: number) => {
-    const r = await runHost(argv, { timeoutMs, env: { DEBIAN_FRONTEND: "noninteractive" } });
-    await Deno.writeTextFile(log, `$ ${argv.join(" ")}\n${r.stdout}${r.stderr}`, { append: true });
+    await Deno.writeTextFile(log, `$ ${argv.join(" ")}\n`, { append: true });
+    const r = await runHost(["sh", "-c", 'exec "$@" >>"$STEP_LOG" 2>&1', "sh", ...argv], {
+      timeoutMs,
+      env: { DEBIAN_FRONTEND: "noninteractive", STEP_LOG: log },
+    });
     return r.code === 0;
   };
   if (!(await onPath("debootstrap"))) {
@@ -73,8 +78,8 @@ async function debootstrapBaseImage(): Promise<void> {
       root,
       "http://deb.debian.org/debian",
     ], 900_000) &&
-      await step(["sh", "-c", `tar -C '${root}' -c . | docker import - ${BASE_IMAGE}`], 600_000);
-    if (!ok || !(await imageId(BASE_IMAGE))) {
+      await step(["sh", "-c", `tar -C '${root}' -c . | docker import - ${tag}`], 600_000);
+    if (!ok || !(await imageId(tag))) {
       throw await fail("debootstrap or docker import failed");
     }
   } finally {

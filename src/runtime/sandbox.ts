@@ -4,7 +4,7 @@
 
 import type { Implementation, ImplId, ProcessSpec, Provenance } from "../peers/types.ts";
 import { ensureImage, LABEL, readProvenance } from "./images.ts";
-import { lastLines, runHost } from "./host.ts";
+import { runHost } from "./host.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { type PeerProcess, startProcess } from "./process.ts";
 
@@ -74,9 +74,11 @@ async function containerSandbox(
     Deno.env.set("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
   }
   const { GenericContainer } = await import("testcontainers");
+  // Processes get the paths as the caller wrote them (made absolute); the engine needs the real
+  // directory behind any symlink.
   const binds = await Promise.all(mounts.map(async (m) => {
-    const path = await Deno.realPath(m);
-    return { source: path, target: path, mode: "rw" as const };
+    const target = m.startsWith("/") ? m : `${Deno.cwd()}/${m}`;
+    return { source: await Deno.realPath(m), target, mode: "rw" as const };
   }));
   const container = await new GenericContainer(image.tag)
     .withNetworkMode("host")

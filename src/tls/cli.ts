@@ -5,7 +5,11 @@
 //   server: listens on 127.0.0.1:PORT, says "listening on 127.0.0.1:PORT" on stderr when ready,
 //           echoes back the one line each client sends, until stopped or --count connections.
 //   client: connects to 127.0.0.1:PORT, sends one line, reads the echo; exit 0 only on success.
+//           With --resume it connects twice (the second resumes with a ticket from the first);
+//           with --early-data the text goes first, as 0-RTT when a ticket allows it, and the
+//           echo is that text followed by the line.
 
+import { adversaryFor, type BuiltAdversary, sentCleartextHex } from "./adversary.ts";
 import { TlsAlert } from "./alert.ts";
 import { TlsClient } from "./client.ts";
 import type { ClientConfig, Credential, ServerConfig } from "./config.ts";
@@ -23,9 +27,12 @@ import { TlsServer } from "./server.ts";
 import { importPrivateKeyPem } from "./signatures.ts";
 import type { ConnectionSummary } from "./summary.ts";
 import { pemBlocks } from "./x509.ts";
+import { checkExternalPsk, type ExternalPskConfig, type PskHashName } from "./psk.ts";
+import { TicketIssuer, TicketStore, type TicketStoreKind } from "./tickets.ts";
+import { fromHex } from "./codec.ts";
 
 type Role = "server" | "client";
-type Kind = "int" | "string" | "file" | "list" | "flag";
+type Kind = "int" | "string" | "file" | "list" | "flag" | "choice";
 
 interface Flag {
   name: string;
@@ -36,6 +43,10 @@ interface Flag {
   choices?: readonly string[];
   /** For lists: an extra word accepted alone (e.g. "none"). */
   alone?: string;
+  /** May be given several times; the values are kept in order. */
+  repeat?: boolean;
+  /** For "choice": the value may be left out (then it is the first choice). */
+  optional?: boolean;
 }
 
 const FLAGS: Flag[] = [
@@ -152,6 +163,91 @@ const FLAGS: Flag[] = [
     roles: ["server", "client"],
     help: "append {summary, transcript} per connection as JSON lines to this file",
   },
+  {
+    name: "hook",
+    kind: "string",
+    roles: ["server", "client"],
+    repeat: true,
+    help: "misbehave on purpose: NAME[:k=v,…] from src/tls/adversary.ts (repeat to compose)",
+  },
+  {
+    name: "psk-identity",
+    kind: "string",
+    roles: ["server", "client"],
+    help: "external PSK identity (with --psk-key)",
+  },
+  {
+    name: "psk-key",
+    kind: "string",
+    roles: ["server", "client"],
+    help: "external PSK, hex (with --psk-identity)",
+  },
+  {
+    name: "psk-hash",
+    kind: "choice",
+    roles: ["server", "client"],
+    choices: ["sha256", "sha384"],
+    help: "the PSK's hash (default sha256)",
+  },
+  {
+    name: "psk-mode",
+    kind: "choice",
+    roles: ["server", "client"],
+    choices: ["dhe_ke", "ke"],
+    help: "client: the one mode offered; server: dhe_ke requires (EC)DHE, ke prefers psk_ke",
+  },
+  {
+    name: "psk-import",
+    kind: "flag",
+    roles: ["server", "client"],
+    help: "use the PSK through the RFC 9258 importer (one imported PSK per hash)",
+  },
+  {
+    name: "cert-with-psk",
+    kind: "choice",
+    roles: ["server", "client"],
+    choices: ["require", "allow"],
+    optional: true,
+    help: "RFC 9973 certificate with external PSK (server: accept it; client: require|allow)",
+  },
+  {
+    name: "tickets",
+    kind: "int",
+    roles: ["server"],
+    help: "NewSessionTickets after each handshake (default 0)",
+  },
+  {
+    name: "ticket-store",
+    kind: "choice",
+    roles: ["server"],
+    choices: ["stateless", "stateful"],
+    help: "tickets sealed under a server key, or ids into a cache (default stateless)",
+  },
+  {
+    name: "max-early-data",
+    kind: "int",
+    roles: ["server"],
+    help: "max_early_data_size in tickets; 0-RTT accepted up to it (default 0: rejected)",
+  },
+  {
+    name: "resume",
+    kind: "flag",
+    roles: ["client"],
+    help: "connect twice; the second connection resumes with a ticket (one JSON line each)",
+  },
+  {
+    name: "resume-groups",
+    kind: "list",
+    roles: ["client"],
+    choices: GROUP_NAMES,
+    help: "supported_groups of the resumed connection (default: --groups)",
+  },
+  {
+    name: "early-data",
+    kind: "string",
+    roles: ["client"],
+    help: "0-RTT text on the resumed connection (sent after the handshake if rejected)",
+  },
   { name: "help", kind: "flag", roles: ["server", "client"], help: "show this help" },
 ];
 
@@ -176,9 +272,13 @@ function usage(): string {
         ? " N"
         : f.kind === "file"
         ? " FILE"
+        : f.kind === "choice"
+        ? f.optional ? ` [${f.choices!.join("|")}]` : ` ${f.choices!.join("|")}`
         : " TEXT";
       lines.push(`  --${f.name}${arg}`.padEnd(34) + f.help);
-      if (f.choices) lines.push(" ".repeat(34) + `(${f.choices.join(", ")})`);
+      if (f.choices && f.kind === "list") {
+        lines.push(" ".repeat(34) + `(${f.choices.join(", ")})`);
+      }
     }
     lines.push("");
   }
@@ -204,6 +304,10 @@ export function parseArgs(argv: string[]): { role: Role; opts: Options } {
       opts.set(flag.name, true);
       continue;
     }
+    if (flag.optional && !flag.choices!.includes(rest[i + 1])) {
+      opts.set(flag.name, flag.choices![0]);
+      continue;
+    }
     const value = rest[++i];
     if (value === undefined) throw new UsageError(`--${flag.name} needs a value`);
     if (flag.kind === "int") {
@@ -226,6 +330,15 @@ export function parseArgs(argv: string[]): { role: Role; opts: Options } {
         }
       }
       opts.set(flag.name, items);
+    } else if (flag.kind === "choice") {
+      if (!flag.choices!.includes(value)) {
+        throw new UsageError(
+          `--${flag.name} must be ${flag.choices!.join(" or ")}, got "${value}"`,
+        );
+      }
+      opts.set(flag.name, value);
+    } else if (flag.repeat) {
+      opts.set(flag.name, [...(opts.get(flag.name) as string[] | undefined ?? []), value]);
     } else {
       opts.set(flag.name, value);
     }
@@ -283,9 +396,42 @@ async function commonConfig(opts: Options) {
   };
 }
 
+/** --psk-identity/--psk-key/--psk-hash/--psk-import, checked before any connection. */
+function externalPsk(opts: Options): ExternalPskConfig | null {
+  const identity = opts.get("psk-identity") as string | undefined;
+  const key = opts.get("psk-key") as string | undefined;
+  if (identity === undefined && key === undefined) {
+    for (const f of ["psk-hash", "psk-mode", "psk-import", "cert-with-psk"]) {
+      if (opts.has(f)) throw new UsageError(`--${f} needs --psk-identity and --psk-key`);
+    }
+    return null;
+  }
+  if (identity === undefined || key === undefined) {
+    throw new UsageError("--psk-identity and --psk-key go together");
+  }
+  const hash = (opts.get("psk-hash") as string | undefined) ?? "sha256";
+  try {
+    checkExternalPsk(identity, key, hash);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return {
+    identity: encoder.encode(identity),
+    key: fromHex(key),
+    hash: hash as PskHashName,
+    imported: Boolean(opts.get("psk-import")),
+  };
+}
+
 export async function serverConfig(opts: Options): Promise<ServerConfig> {
   const certificate = await loadCredential(opts);
-  if (!certificate) throw new UsageError("server needs --cert and --key");
+  const psk = externalPsk(opts);
+  if (!certificate && !psk) throw new UsageError("server needs --cert and --key, or a PSK");
+  if (opts.get("cert-with-psk") && !certificate) {
+    throw new UsageError("--cert-with-psk needs --cert and --key");
+  }
+  const mode = opts.get("psk-mode") as string | undefined;
+  const tickets = (opts.get("tickets") as number | undefined) ?? 0;
   const auth = opts.get("client-auth")
     ? "require"
     : opts.get("client-auth-optional")
@@ -295,12 +441,26 @@ export async function serverConfig(opts: Options): Promise<ServerConfig> {
   if (auth !== "none" && common.trustAnchors.length === 0) {
     throw new UsageError("--client-auth needs --ca to verify client certificates");
   }
+  const maxEarlyData = (opts.get("max-early-data") as number | undefined) ?? 0;
   return {
     ...common,
     certificate,
     preferHrr: Boolean(opts.get("prefer-hrr")),
     hrrCookie: Boolean(opts.get("hrr-cookie")),
     clientAuth: auth,
+    psks: psk ? [psk] : undefined,
+    pskModes: mode === "dhe_ke"
+      ? ["psk_dhe_ke"]
+      : mode === "ke"
+      ? ["psk_ke", "psk_dhe_ke"]
+      : undefined,
+    certWithPsk: Boolean(opts.get("cert-with-psk")),
+    // One ticket authority for every connection: tickets from one redeem on the next.
+    tickets: tickets > 0 || maxEarlyData > 0
+      ? new TicketIssuer({ store: opts.get("ticket-store") as TicketStoreKind | undefined })
+      : undefined,
+    ticketCount: tickets,
+    maxEarlyData,
   };
 }
 
@@ -311,11 +471,20 @@ export async function clientConfig(opts: Options): Promise<ClientConfig> {
   if (missing) throw new UsageError(`--key-shares ${missing} is not in --groups`);
   const common = await commonConfig(opts);
   if (common.trustAnchors.length === 0) throw new UsageError("client needs --ca");
+  const resumeGroups = opts.get("resume-groups") as GroupName[] | undefined;
+  if (resumeGroups && !opts.get("resume")) throw new UsageError("--resume-groups needs --resume");
+  const psk = externalPsk(opts);
+  const mode = opts.get("psk-mode") as string | undefined;
+  const early = opts.get("early-data") as string | undefined;
   return {
     ...common,
     serverName: (opts.get("server-name") as string | undefined) ?? "127.0.0.1",
     keyShares: shares ?? groups?.slice(0, 1),
     certificate: await loadCredential(opts),
+    psks: psk ? [psk] : undefined,
+    pskModes: mode === "ke" ? ["psk_ke"] : mode === "dhe_ke" ? ["psk_dhe_ke"] : undefined,
+    certWithPsk: opts.get("cert-with-psk") as "require" | "allow" | undefined,
+    earlyData: early === undefined ? undefined : encoder.encode(early),
   };
 }
 
@@ -340,8 +509,29 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function report(endpoint: TlsEndpoint, opts: Options, extra: Partial<ConnectionSummary>) {
-  const summary = { ...endpoint.summary(), ...extra };
+/**
+ * --hook: the misbehaviours for one connection (fresh state each), or null. The summary then
+ * also says which ran and changed something (`adversary`) and the bytes sent in clear (`sentHex`).
+ */
+function adversary(opts: Options, role: Role, config: ClientConfig | ServerConfig) {
+  try {
+    return adversaryFor((opts.get("hook") as string[] | undefined) ?? [], role, config);
+  } catch (e) {
+    throw new UsageError(`--hook: ${errorText(e)}`);
+  }
+}
+
+async function report(
+  endpoint: TlsEndpoint,
+  opts: Options,
+  extra: Partial<ConnectionSummary>,
+  adv: BuiltAdversary | null = null,
+) {
+  const summary = {
+    ...endpoint.summary(),
+    ...extra,
+    ...(adv ? { adversary: adv.state, sentHex: sentCleartextHex(endpoint.transcript) } : {}),
+  };
   console.log(JSON.stringify(summary));
   const path = opts.get("transcript") as string | undefined;
   if (path) {
@@ -363,7 +553,11 @@ function watchdog(endpoint: TlsEndpoint, extra: Partial<ConnectionSummary>): () 
 }
 
 async function serveOne(conn: Transport, config: ServerConfig, opts: Options): Promise<void> {
-  const server = new TlsServer(conn, config);
+  const adv = adversary(opts, "server", config);
+  const server = new TlsServer(
+    adv ? adv.paced(conn) : conn,
+    adv ? { ...config, hooks: adv.hooks } : config,
+  );
   const extra: Partial<ConnectionSummary> = {};
   const done = watchdog(server, extra);
   try {
@@ -375,11 +569,12 @@ async function serveOne(conn: Transport, config: ServerConfig, opts: Options): P
     if (!(e instanceof TlsAlert || e instanceof PeerClosed)) extra.error = errorText(e);
   }
   done();
-  await report(server, opts, extra);
+  await report(server, opts, extra, adv);
 }
 
 async function runServer(opts: Options): Promise<number> {
   const config = await serverConfig(opts);
+  adversary(opts, "server", config); // a refused --hook stops us before we listen
   const port = (opts.get("port") as number | undefined) ?? 0;
   let listener: Deno.Listener;
   try {
@@ -407,8 +602,22 @@ async function runServer(opts: Options): Promise<number> {
 
 async function runClient(opts: Options): Promise<number> {
   const config = await clientConfig(opts);
+  adversary(opts, "client", config); // a refused --hook stops us before we connect
   const port = opts.get("port") as number | undefined;
   if (port === undefined) throw new UsageError("client needs --port");
+  if (!opts.get("resume")) return await connectOnce(config, port, opts);
+  // Two connections sharing a ticket store: the second resumes with a ticket from the first.
+  const tickets = new TicketStore();
+  const ticketKey = TicketStore.key(config.serverName ?? "", port);
+  const first = await connectOnce({ ...config, tickets, ticketKey }, port, opts);
+  const groups = opts.get("resume-groups") as GroupName[] | undefined;
+  const again = groups ? { groups, keyShares: groups.slice(0, 1) } : {};
+  const second = await connectOnce({ ...config, ...again, tickets, ticketKey }, port, opts);
+  return Math.max(first, second);
+}
+
+async function connectOnce(config: ClientConfig, port: number, opts: Options): Promise<number> {
+  const adv = adversary(opts, "client", config);
   const message = (opts.get("message") as string | undefined) ?? "hello";
   let tcp: Deno.Conn;
   try {
@@ -417,23 +626,31 @@ async function runClient(opts: Options): Promise<number> {
     console.log(JSON.stringify({ ok: false, error: `cannot connect: ${errorText(e)}` }));
     return 1;
   }
-  const client = new TlsClient(tcp, config);
+  const client = new TlsClient(
+    adv ? adv.paced(tcp) : tcp,
+    adv ? { ...config, hooks: adv.hooks } : config,
+  );
   const extra: Partial<ConnectionSummary> = {};
   const done = watchdog(client, extra);
   try {
     await client.handshake();
     await client.write(encoder.encode(message + "\n"));
+    // 0-RTT text (accepted, or sent again after a rejection) comes before the line; a server
+    // that hands early data to its application apart from the stream echoes just the line.
+    const early = client.summary().earlyData ? (opts.get("early-data") as string) : "";
     const echo = await readLine(client);
-    if (echo !== message) {
+    if (echo !== message && echo !== early + message) {
       extra.ok = false;
-      extra.error = `server echoed ${JSON.stringify(echo)}, expected ${JSON.stringify(message)}`;
+      extra.error = `server echoed ${JSON.stringify(echo)}, expected ${
+        JSON.stringify(early + message)
+      }`;
     }
     await client.close();
   } catch (e) {
     if (!(e instanceof TlsAlert || e instanceof PeerClosed)) extra.error = errorText(e);
   }
   done();
-  const summary = await report(client, opts, extra);
+  const summary = await report(client, opts, extra, adv);
   return summary.ok ? 0 : 1;
 }
 

@@ -181,8 +181,95 @@ Deno.test("cli: --help documents every flag", async () => {
       "--transcript",
       "--message",
       "--server-name",
+      "--psk-identity",
+      "--psk-key",
+      "--psk-hash",
+      "--psk-mode",
+      "--psk-import",
+      "--resume",
+      "--tickets",
+      "--ticket-store",
+      "--early-data",
+      "--max-early-data",
+      "--cert-with-psk",
     ]
   ) {
     match(r.stdout, new RegExp(flag));
   }
+});
+
+Deno.test("cli: a PSK in a bad format is refused before any connection, exit 2", async (t) => {
+  const base = ["client", "--port", "1", "--ca", pki.caCert];
+  const cases: [string, string[], RegExp][] = [
+    ["odd-length hex", ["--psk-identity", "a", "--psk-key", "abc"], /even number of hex digits/],
+    ["not hex", ["--psk-identity", "a", "--psk-key", "zz"], /even number of hex digits/],
+    ["empty identity", ["--psk-identity", "", "--psk-key", "ab"], /identity is empty/],
+    ["unknown hash", ["--psk-identity", "a", "--psk-key", "ab", "--psk-hash", "md5"], /sha256/],
+    ["key without identity", ["--psk-key", "ab"], /go together/],
+    ["mode without a PSK", ["--psk-mode", "ke"], /needs --psk-identity/],
+    ["unknown mode", ["--psk-identity", "a", "--psk-key", "ab", "--psk-mode", "x"], /dhe_ke/],
+    ["resume groups without resume", ["--resume-groups", "x25519"], /needs --resume/],
+  ];
+  for (const [name, args, want] of cases) {
+    await t.step(name, async () => {
+      const r = await run([...base, ...args]);
+      equal(r.code, 2);
+      equal(r.stdout, "");
+      const lines = r.stderr.trim().split("\n");
+      equal(lines.length, 1, r.stderr);
+      match(lines[0], want);
+    });
+  }
+  await t.step("server: --cert-with-psk without a certificate", async () => {
+    const r = await run([
+      "server",
+      "--port",
+      "0",
+      "--psk-identity",
+      "a",
+      "--psk-key",
+      "ab",
+      "--cert-with-psk",
+    ]);
+    equal(r.code, 2);
+    match(r.stderr.trim(), /--cert-with-psk needs --cert/);
+  });
+});
+
+Deno.test("cli: external PSK, then --resume with 0-RTT, one JSON line per connection", async () => {
+  const leaf = pki.leaf["ecdsa-p256"];
+  const key = "5a".repeat(32);
+  const psk = ["--psk-identity", "Client_identity", "--psk-key", key];
+  const { finished, port } = await startServer([
+    ...["--cert", leaf.cert, "--key", leaf.key, ...psk],
+    ...["--tickets", "2", "--ticket-store", "stateful", "--max-early-data", "1024", "--count", "3"],
+  ]);
+  const client = ["client", "--port", String(port), "--ca", pki.caCert];
+  const one = await run([...client, ...psk, "--psk-mode", "ke", "--cert-with-psk", "allow"]);
+  equal(one.code, 0, one.stdout + one.stderr);
+  const j = JSON.parse(one.stdout);
+  deepEqual([j.pskMode, j.pskIdentity, j.group, j.certWithPsk], [
+    "psk_ke",
+    "Client_identity",
+    null,
+    false,
+  ]);
+  const two = await run([
+    ...client,
+    ...["--groups", "MLKEM768", "--resume", "--resume-groups", "SecP256r1MLKEM768"],
+    ...["--early-data", "zero-rtt:"],
+  ]);
+  equal(two.code, 0, two.stdout + two.stderr);
+  const [first, resumed] = two.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  deepEqual([first.resumed, first.group, first.earlyData], [false, "MLKEM768", null]);
+  deepEqual(
+    [resumed.resumed, resumed.pskMode, resumed.group, resumed.earlyData],
+    [true, "psk_dhe_ke", "SecP256r1MLKEM768", "accepted"],
+  );
+  const server = (await finished()).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  equal(server.length, 3);
+  deepEqual(
+    server.map((s) => [s.resumed, s.pskMode, s.earlyData]).sort(),
+    [[false, "psk_ke", null], [false, null, null], [true, "psk_dhe_ke", "accepted"]].sort(),
+  );
 });

@@ -8,6 +8,11 @@
 //               ◄── ServerHello, {EncryptedExtensions}, {CertificateRequest}?,
 //                   {Certificate}, {CertificateVerify}, {Finished}
 //   {Certificate, CertificateVerify}?, {Finished} ──►
+//
+// With a PSK (external, imported or a ticket) the ClientHello ends in pre_shared_key, whose binders
+// are computed over the hello as sent; 0-RTT data may follow it under the client early traffic
+// key. When the server accepts the PSK, certificates are skipped (unless RFC 9973's
+// tls_cert_with_extern_psk was negotiated), and accepted early data ends with EndOfEarlyData.
 
 import { TlsAlert } from "./alert.ts";
 import { checkCertificate, checkCertificateVerify, chooseScheme, signedContent } from "./auth.ts";
@@ -22,7 +27,9 @@ import {
 import type { Transport } from "./connection.ts";
 import { readMessage, TlsEndpoint } from "./endpoint.ts";
 import {
+  CERT_WITH_EXTERN_PSK,
   COOKIE,
+  EARLY_DATA,
   encodeExtension,
   type Extension,
   getExtension,
@@ -30,6 +37,8 @@ import {
   KEY_SHARE_HRR,
   KEY_SHARE_SERVER,
   knownGroup,
+  PRE_SHARED_KEY_SERVER,
+  PSK_KEY_EXCHANGE_MODES,
   SERVER_NAME,
   SIGNATURE_ALGORITHMS,
   SUPPORTED_GROUPS,
@@ -44,6 +53,7 @@ import {
   finishedVerifyData,
   KeySchedule,
   suiteByCode,
+  SUITES,
   Transcript,
 } from "./keyschedule.ts";
 import {
@@ -57,10 +67,22 @@ import {
   EXTENSIONS,
   GROUPS,
   nameOf,
+  PSK_MODES,
   SIGNATURE_SCHEMES,
   type SignatureSchemeName,
 } from "./names.ts";
+import {
+  bindClientHello,
+  earlySecrets,
+  externalPsks,
+  hashOfSuite,
+  hrrPrefix,
+  offeredPsks,
+  placeholderPskExtension,
+  type Psk,
+} from "./psk.ts";
 import { RecordProtection } from "./record.ts";
+import { type ClientTicket, obfuscatedAge, ticketFromMessage } from "./tickets.ts";
 import type { Certificate } from "./x509.ts";
 
 /** Extensions a server may put in EncryptedExtensions (RFC 9846 §4.3, the "EE" column). */
@@ -76,6 +98,15 @@ const EE_ALLOWED = new Set<number>([
   EXTENSIONS.early_data,
   EXTENSIONS.record_size_limit,
 ]);
+
+/** The PSKs in our ClientHello, with their obfuscated ages; `early` when 0-RTT goes with them. */
+interface PskOffer {
+  psks: Psk[];
+  ages: number[];
+  /** The ticket behind psks[0] when it is a resumption PSK. */
+  ticket: ClientTicket | null;
+  early: boolean;
+}
 
 const isIpAddress = (name: string) => /^[0-9.]+$/.test(name) || name.includes(":");
 
@@ -97,12 +128,22 @@ export class TlsClient extends TlsEndpoint {
   } | null = null;
   private ccsSent = false;
   private readonly schemes: SignatureSchemeName[];
-  /** resumption_master_secret, kept for session tickets (issue 4). */
+  /** resumption_master_secret: the PSK of every ticket the server sends on this connection. */
   resumptionMasterSecret: Uint8Array | null = null;
+  /** The PSKs in our pre_shared_key, in order (after an HRR, those that fit its suite). */
+  private offer: PskOffer | null = null;
+  /** The PSK the server selected. */
+  private psk: Psk | null = null;
+  /** The first ClientHello and the HelloRetryRequest as on the wire (binders after an HRR). */
+  private helloBytes1: Uint8Array | null = null;
+  private hrrBytes: Uint8Array | null = null;
+  /** 0-RTT: sent under the early key, then accepted or rejected in EncryptedExtensions. */
+  private earlySent = false;
 
   constructor(transport: Transport, readonly config: ClientConfig) {
     super(transport, "client", config.hooks);
     this.schemes = config.signatureSchemes ?? DEFAULT_SCHEMES;
+    if (config.tickets) this.conn.onTicket = (nst) => this.storeTicket(nst);
   }
 
   private get compat(): boolean {
@@ -114,6 +155,7 @@ export class TlsClient extends TlsEndpoint {
     const shares = this.config.keyShares ??
       (this.config.groups ? groups.slice(0, 1) : DEFAULT_KEY_SHARES);
     await this.sendClientHello(this.buildClientHello(shares));
+    await this.sendEarlyData();
     let sh = await this.readServerHello();
     if (isHelloRetryRequest(sh)) {
       await this.sendClientHello(this.processHelloRetryRequest(sh));
@@ -124,11 +166,14 @@ export class TlsClient extends TlsEndpoint {
     }
     this.processServerHello(sh);
     await this.readEncryptedExtensions();
-    await this.readCertificateRequest();
-    await this.readServerCertificate();
-    await this.readServerCertificateVerify();
+    if (!this.psk || this.negotiated.certWithPsk) {
+      await this.readCertificateRequest();
+      await this.readServerCertificate();
+      await this.readServerCertificateVerify();
+    }
     await this.readServerFinished();
     await this.sendClientFlight();
+    await this.retransmitEarlyData();
   }
 
   // ---------------------------------------------------------------- ClientHello
@@ -149,6 +194,17 @@ export class TlsClient extends TlsEndpoint {
     extensions.push(
       encodeExtension(SIGNATURE_ALGORITHMS, this.schemes.map((s) => SIGNATURE_SCHEMES[s])),
     );
+    this.offer = this.pskOffer(suites.map((s) => SUITES[s]));
+    if (this.offer) {
+      const modes = this.config.pskModes ?? ["psk_dhe_ke"];
+      extensions.push(encodeExtension(PSK_KEY_EXCHANGE_MODES, modes.map((m) => PSK_MODES[m])));
+      if (this.offer.early) extensions.push(encodeExtension(EARLY_DATA, true));
+      if (this.config.certWithPsk && this.offer.psks.some((p) => p.kind !== "resumption")) {
+        extensions.push(encodeExtension(CERT_WITH_EXTERN_PSK, true));
+      }
+      // Last (RFC 9846 §4.3.11); the binders are filled in once the hello is final.
+      extensions.push(placeholderPskExtension(this.offer.psks, this.offer.ages));
+    }
     return {
       legacyVersion: TLS12,
       random,
@@ -170,13 +226,75 @@ export class TlsClient extends TlsEndpoint {
     });
   }
 
+  /**
+   * The PSKs to offer: a ticket for this server first (it may carry 0-RTT), then the external
+   * PSKs, each only if one of our suites has its hash. No ticket goes with RFC 9973's extension.
+   */
+  private pskOffer(suites: CipherSuite[]): PskOffer | null {
+    const hashes = suites.map(hashOfSuite);
+    const psks: Psk[] = [];
+    const ages: number[] = [];
+    const store = this.config.tickets;
+    const ticket = store && !this.config.certWithPsk
+      ? store.take(this.config.ticketKey ?? this.config.serverName ?? "")
+      : null;
+    const ticketSuite = ticket ? SUITES[ticket.suite] : null;
+    if (ticket && ticketSuite && hashes.includes(hashOfSuite(ticketSuite))) {
+      psks.push({
+        kind: "resumption",
+        identity: ticket.ticket,
+        key: ticket.psk,
+        hash: hashOfSuite(ticketSuite),
+        label: "ticket",
+      });
+      ages.push(obfuscatedAge(ticket));
+    }
+    for (const epsk of this.config.psks ?? []) {
+      for (const p of externalPsks(epsk, hashes)) {
+        if (hashes.includes(p.hash)) {
+          psks.push(p);
+          ages.push(0); // external PSKs: 0 (§4.3.11)
+        }
+      }
+    }
+    if (psks.length === 0) return null;
+    const data = this.config.earlyData;
+    const early = !!data && data.length > 0 && psks[0].kind === "resumption" && !!ticket &&
+      suites.includes(ticketSuite!) && data.length <= ticket.maxEarlyData;
+    return { psks, ages, ticket: psks[0].kind === "resumption" ? ticket : null, early };
+  }
+
+  /** 0-RTT: the early data right after the first ClientHello, under client_early_traffic_secret. */
+  private async sendEarlyData(): Promise<void> {
+    const ticket = this.offer?.ticket;
+    if (!this.offer?.early || !ticket || !this.config.earlyData) return;
+    const suite = SUITES[ticket.suite];
+    const keys = new KeySchedule(suite, ticket.psk);
+    const early = earlySecrets(keys, suite.hash(this.helloBytes1!));
+    // Compatibility mode: the dummy CCS goes right after the first ClientHello (RFC 9846 E.4).
+    if (this.compat && !this.ccsSent) this.sendCcs();
+    this.conn.setWriteKey(new RecordProtection(suite, early.clientEarlyTraffic, "early"));
+    await this.conn.write(this.config.earlyData);
+    this.earlySent = true;
+  }
+
   private async sendClientHello(hello: ClientHello): Promise<void> {
     const attempt = this.hrr ? 2 : 1;
     this.hello = this.conn.hooks.clientHello?.(hello, attempt) ?? hello;
+    if (this.offer && offeredPsks(this.hello)) {
+      // The binders: over Truncate(ClientHello), after an HRR preceded by message_hash(CH1) ‖ HRR.
+      const first = this.offer.psks[0];
+      const prefix = attempt === 1
+        ? new Uint8Array(0)
+        : hrrPrefix(first, this.helloBytes1!, this.hrrBytes!);
+      this.hello = bindClientHello(this.hello, this.offer.psks, prefix);
+    }
     if (attempt === 1) this.recordOffer();
     if (attempt === 2 && this.compat && !this.ccsSent) this.sendCcs();
     this.conn.recordVersion = attempt === 1 ? 0x0301 : 0x0303;
-    this.transcript_.add(this.conn.sendHandshake({ type: "client_hello", body: this.hello }));
+    const bytes = this.conn.sendHandshake({ type: "client_hello", body: this.hello });
+    if (attempt === 1) this.helloBytes1 = bytes;
+    this.transcript_.add(bytes);
     await this.conn.flush();
     this.conn.recordVersion = 0x0303;
     // From the first ClientHello until the server's Finished, one dummy CCS may arrive (E.4).
@@ -245,7 +363,12 @@ export class TlsClient extends TlsEndpoint {
     const hrr = isHelloRetryRequest(sh);
     const allowed = hrr
       ? [EXTENSIONS.key_share, EXTENSIONS.cookie, EXTENSIONS.supported_versions]
-      : [EXTENSIONS.key_share, EXTENSIONS.supported_versions, EXTENSIONS.pre_shared_key];
+      : [
+        EXTENSIONS.key_share,
+        EXTENSIONS.supported_versions,
+        EXTENSIONS.pre_shared_key,
+        EXTENSIONS.tls_cert_with_extern_psk,
+      ];
     for (const e of sh.extensions) {
       if (!this.offered(e.type) && e.type !== EXTENSIONS.cookie) {
         throw new TlsAlert(
@@ -268,6 +391,7 @@ export class TlsClient extends TlsEndpoint {
     this.negotiated.cipherSuite = suite.name;
     if (hrr) {
       this.transcript_.replaceFirstWithMessageHash(suite);
+      this.hrrBytes = bytes;
     }
     this.transcript_.add(bytes);
     return sh;
@@ -304,44 +428,135 @@ export class TlsClient extends TlsEndpoint {
     } else {
       n.hrrReason = "server sent a cookie";
     }
-    // The second ClientHello is the first with the key_share replaced and the cookie added.
+    // The second ClientHello is the first with the key_share replaced and the cookie added,
+    // without early_data (0-RTT is over, §4.2.4), and with only the PSKs whose hash is the HRR
+    // suite's; pre_shared_key stays last.
+    const late = [EXTENSIONS.cookie, EXTENSIONS.early_data, EXTENSIONS.pre_shared_key];
     const extensions = this.hello.extensions.map((e) =>
       e.type === EXTENSIONS.key_share
         ? encodeExtension(KEY_SHARE_CLIENT, this.makeShares(shareGroups))
         : e
-    ).filter((e) => e.type !== EXTENSIONS.cookie);
+    ).filter((e) => !late.includes(e.type as never));
     if (cookie) extensions.push(encodeExtension(COOKIE, cookie));
+    if (this.offer) {
+      const hash = hashOfSuite(this.suite);
+      const keep = this.offer.psks.map((p, i) => [p, this.offer!.ages[i]] as const)
+        .filter(([p]) => p.hash === hash);
+      this.offer = keep.length
+        ? { ...this.offer, psks: keep.map(([p]) => p), ages: keep.map(([, a]) => a), early: false }
+        : null;
+      if (this.offer) extensions.push(placeholderPskExtension(this.offer.psks, this.offer.ages));
+    }
+    // Early data went under the early key; the second ClientHello is in the clear again.
+    if (this.earlySent) this.conn.setWriteKey(null);
     return { ...this.hello, extensions };
   }
 
   /** ServerHello: the key share, the handshake secret and the handshake traffic keys. */
   private processServerHello(sh: ServerHello): void {
     const share = getExtension(sh.extensions, KEY_SHARE_SERVER, "ServerHello");
-    if (!share) {
-      throw new TlsAlert("missing_extension", "ServerHello has no key_share (and we sent no PSK)");
+    this.psk = this.checkSelectedPsk(sh, share !== undefined);
+    this.checkCertWithPsk(sh, share !== undefined);
+    if (!share && !this.psk) {
+      throw new TlsAlert("missing_extension", "ServerHello has no key_share and selects no PSK");
     }
-    const ours = this.shares.get(share.group);
-    if (!ours) {
-      throw new TlsAlert(
-        "illegal_parameter",
-        `ServerHello key_share is for ${nameOf(GROUPS, share.group)}, for which we sent no share`,
-      );
-    }
-    const secret = ours.complete(share.keyExchange);
     const n = this.negotiated;
-    n.group = ours.group;
-    n.keyShareSelected = {
-      group: ours.group,
-      client: ours.share.length,
-      server: share.keyExchange.length,
-    };
-    this.keys = new KeySchedule(this.suite);
+    let secret: Uint8Array | null = null; // psk_ke: no (EC)DHE/KEM input (§7.1)
+    if (share) {
+      const ours = this.shares.get(share.group);
+      if (!ours) {
+        throw new TlsAlert(
+          "illegal_parameter",
+          `ServerHello key_share is for ${nameOf(GROUPS, share.group)}, for which we sent no share`,
+        );
+      }
+      secret = ours.complete(share.keyExchange);
+      n.group = ours.group;
+      n.keyShareSelected = {
+        group: ours.group,
+        client: ours.share.length,
+        server: share.keyExchange.length,
+      };
+    }
+    if (this.psk) {
+      n.pskMode = share ? "psk_dhe_ke" : "psk_ke";
+      n.resumed = this.psk.kind === "resumption";
+      n.pskIdentity = this.psk.kind === "resumption" ? null : this.psk.label;
+    }
+    this.keys = new KeySchedule(this.suite, this.psk?.key ?? null);
     this.keys.enterHandshake(secret);
     this.secrets = this.keys.handshakeTrafficSecrets(this.transcript_.hash(this.suite));
     this.conn.setReadKey(new RecordProtection(this.suite, this.secrets.server, "handshake"));
     // Our own alerts from here on are encrypted; the compatibility CCS must precede them.
     if (this.compat && !this.ccsSent) this.sendCcs();
+    // After 0-RTT the early key stays until EncryptedExtensions says whether it was accepted.
+    if (!this.earlySent) this.useHandshakeWriteKey();
+  }
+
+  private useHandshakeWriteKey(): void {
     this.conn.setWriteKey(new RecordProtection(this.suite, this.secrets.client, "handshake"));
+  }
+
+  /**
+   * pre_shared_key in ServerHello: the identity must be one we offered, its hash the suite's, and
+   * the key exchange one of the modes we offered (§4.3.9, §4.3.11). Returns the selected PSK.
+   */
+  private checkSelectedPsk(sh: ServerHello, hasShare: boolean): Psk | null {
+    const selected = getExtension(sh.extensions, PRE_SHARED_KEY_SERVER, "ServerHello");
+    if (selected === undefined) return null;
+    const offered = this.offer?.psks ?? [];
+    if (selected >= offered.length) {
+      throw new TlsAlert(
+        "illegal_parameter",
+        `ServerHello selected_identity is ${selected}, we offered ${offered.length} PSK(s)`,
+      );
+    }
+    const psk = offered[selected];
+    if (psk.hash !== hashOfSuite(this.suite)) {
+      throw new TlsAlert(
+        "illegal_parameter",
+        `server selected PSK ${selected} (${psk.hash}) with ${this.suite.name}, another hash`,
+      );
+    }
+    const modes = getExtension(this.hello.extensions, PSK_KEY_EXCHANGE_MODES) ?? [];
+    if (hasShare && !modes.includes(PSK_MODES.psk_dhe_ke)) {
+      throw new TlsAlert("illegal_parameter", "server used psk_dhe_ke, we offered only psk_ke");
+    }
+    if (!hasShare && !modes.includes(PSK_MODES.psk_ke)) {
+      throw new TlsAlert(
+        "illegal_parameter",
+        "ServerHello selects a PSK without key_share, but we offered only psk_dhe_ke",
+      );
+    }
+    return psk;
+  }
+
+  /**
+   * RFC 9973 tls_cert_with_extern_psk in ServerHello (offered: readServerHello already sent
+   * unsupported_extension otherwise). An echo needs an external PSK and a key share; without them
+   * the ServerHello is missing what the extension requires (missing_extension, as RFC 8773 §5.2
+   * says). When we "require" it and the server did not echo, we cannot accept the handshake's
+   * security parameters: handshake_failure (RFC 9846 §6.2). RFC 9973 leaves this to the client's
+   * policy; the server's plain answer is legal, so illegal_parameter would blame the wrong field.
+   */
+  private checkCertWithPsk(sh: ServerHello, hasShare: boolean): void {
+    const echoed = sh.extensions.some((e) => e.type === EXTENSIONS.tls_cert_with_extern_psk);
+    if (echoed && (!this.psk || !hasShare || this.psk.kind === "resumption")) {
+      throw new TlsAlert(
+        "missing_extension",
+        "ServerHello echoes tls_cert_with_extern_psk without an external PSK and a key_share",
+      );
+    }
+    if (
+      !echoed && this.config.certWithPsk === "require" &&
+      this.offered(EXTENSIONS.tls_cert_with_extern_psk)
+    ) {
+      throw new TlsAlert(
+        "handshake_failure",
+        "server did not accept tls_cert_with_extern_psk, which we require",
+      );
+    }
+    this.negotiated.certWithPsk = echoed;
   }
 
   // ---------------------------------------------------------------- server's encrypted flight
@@ -358,6 +573,41 @@ export class TlsClient extends TlsEndpoint {
       }
     }
     this.transcript_.add(bytes);
+    const accepted = message.body.extensions.some((e) => e.type === EXTENSIONS.early_data);
+    if (accepted && this.offer?.psks[0] !== this.psk) {
+      throw new TlsAlert(
+        "illegal_parameter",
+        "server accepted early data but did not select the first PSK (§4.3.10)",
+      );
+    }
+    if (this.earlySent) {
+      this.negotiated.earlyData = accepted ? "accepted" : "rejected";
+      if (!accepted) this.useHandshakeWriteKey();
+    }
+  }
+
+  /** Accepted 0-RTT ends with EndOfEarlyData under the early key, then the handshake key. */
+  private sendEndOfEarlyData(): void {
+    if (this.negotiated.earlyData !== "accepted") return;
+    this.transcript_.add(this.conn.sendHandshake({ type: "end_of_early_data", body: {} }));
+    this.useHandshakeWriteKey();
+  }
+
+  /** Rejected 0-RTT is sent again as ordinary application data (§4.3.10). */
+  private async retransmitEarlyData(): Promise<void> {
+    if (this.negotiated.earlyData === "rejected") await this.conn.write(this.config.earlyData!);
+  }
+
+  /** A NewSessionTicket after the handshake: kept for the next connection to this server. */
+  private storeTicket(nst: BodyOf<"new_session_ticket">): void {
+    if (!this.resumptionMasterSecret || !this.config.tickets) return;
+    const ticket = ticketFromMessage(
+      nst,
+      this.suite,
+      this.resumptionMasterSecret,
+      this.negotiated.group,
+    );
+    this.config.tickets.add(this.config.ticketKey ?? this.config.serverName ?? "", ticket);
   }
 
   private async readCertificateRequest(): Promise<void> {
@@ -430,6 +680,7 @@ export class TlsClient extends TlsEndpoint {
   private async sendClientFlight(): Promise<void> {
     this.keys.enterMaster();
     const app = this.keys.applicationSecrets(this.transcript_.hash(this.suite));
+    this.sendEndOfEarlyData();
     if (this.certRequest) await this.sendClientCertificate(this.certRequest);
     const verifyData = finishedVerifyData(
       this.suite,

@@ -2,10 +2,13 @@
 // replay RFC 8448 byte for byte. Absent fields mean the defaults below.
 
 import type { Hooks } from "./hooks.ts";
+import type { ExternalPskConfig } from "./psk.ts";
+import type { TicketIssuer, TicketStore } from "./tickets.ts";
 import {
   CIPHER_SUITE_NAMES,
   type CipherSuiteName,
   type GroupName,
+  type PskModeName,
   type SignatureSchemeName,
   SUPPORTED_SIGNATURE_SCHEMES,
 } from "./names.ts";
@@ -55,10 +58,26 @@ export interface ClientConfig extends Common {
   keyShares?: GroupName[];
   /** Presented when the server asks for a certificate. */
   certificate?: Credential;
+  /** External PSKs to offer, in this order (RFC 9846 §4.3.11); imported ones become one per hash. */
+  psks?: ExternalPskConfig[];
+  /** psk_key_exchange_modes to offer with any PSK (default: psk_dhe_ke). */
+  pskModes?: PskModeName[];
+  /** Tickets: taken from here to resume, and every NewSessionTicket received is put here. */
+  tickets?: TicketStore;
+  /** The store's key for this server (default: serverName). */
+  ticketKey?: string;
+  /** 0-RTT data, sent when the ticket we resume with allows early data (RFC 9846 §4.3.10). */
+  earlyData?: Uint8Array;
+  /**
+   * RFC 9973 tls_cert_with_extern_psk: offer it with the external PSKs. "require": abort when the
+   * server does not echo it; "allow": accept a plain PSK handshake too.
+   */
+  certWithPsk?: "require" | "allow";
 }
 
 export interface ServerConfig extends Common {
-  certificate: Credential;
+  /** Absent: a PSK-only server (an unknown PSK identity is then unknown_psk_identity). */
+  certificate?: Credential;
   /** Preference order. */
   groups?: GroupName[];
   /** HelloRetryRequest for our first preference when the client did not send a share for it. */
@@ -67,6 +86,20 @@ export interface ServerConfig extends Common {
   clientAuth?: "none" | "request" | "require";
   /** Put a cookie in HelloRetryRequests (RFC 9846 §4.3.2). */
   hrrCookie?: boolean;
+  /** External PSKs we know (raw identities, or imported per RFC 9258). */
+  psks?: ExternalPskConfig[];
+  /**
+   * PSK modes we accept, by preference (default: psk_dhe_ke, then psk_ke). Leaving psk_ke out
+   * requires (EC)DHE/KEM: a client offering only psk_ke gets certificates, or handshake_failure.
+   */
+  pskModes?: PskModeName[];
+  /** Our ticket authority: redeems tickets, and issues `ticketCount` after each handshake. */
+  tickets?: TicketIssuer;
+  ticketCount?: number;
+  /** max_early_data_size in our tickets, and what we accept as 0-RTT (0 = reject early data). */
+  maxEarlyData?: number;
+  /** RFC 9973: echo tls_cert_with_extern_psk (certificate plus external PSK) when offered. */
+  certWithPsk?: boolean;
 }
 
 export const DEFAULT_GROUPS: GroupName[] = [

@@ -8,6 +8,7 @@ import { concat } from "./codec.ts";
 import { type Hooks, NO_HOOKS } from "./hooks.ts";
 import { nextTrafficSecret } from "./keyschedule.ts";
 import {
+  type BodyOf,
   type DecodedHandshake,
   decodeHandshake,
   encodeHandshake,
@@ -74,6 +75,14 @@ export class Connection {
   peerClosed = false;
   /** Set once the handshake is done: post-handshake messages are handled here. */
   established = false;
+  /** Client: where NewSessionTickets go after the handshake (none: they are read and dropped). */
+  onTicket: ((ticket: BodyOf<"new_session_ticket">) => void) | null = null;
+  /**
+   * Server that rejected 0-RTT: how many more bytes of the client's early data records to skip
+   * (records that do not open under the current key, or arrive before any key) (RFC 9846
+   * §4.3.10). Zero once a record opens.
+   */
+  skipEarlyData = 0;
 
   constructor(
     readonly transport: Transport,
@@ -120,9 +129,11 @@ export class Connection {
         }
         continue;
       }
+      if (type === CT.application_data && this.skipEarlyData > 0 && this.skipped(rec)) continue;
       if (type === CT.application_data && this.readKey) {
         protection = this.readKey.label;
         ({ contentType: type, content } = this.readKey.open(rec));
+        this.skipEarlyData = 0;
         if (type === CT.change_cipher_spec) {
           this.log.record("received", rec, protection, { contentType: type });
           throw new TlsAlert("unexpected_message", "encrypted ChangeCipherSpec record");
@@ -160,6 +171,44 @@ export class Connection {
     }
   }
 
+  /** Rejected 0-RTT: drops `rec` if it cannot be opened and the skip budget covers it. */
+  private skipped(rec: WireRecord): boolean {
+    if (this.readKey) {
+      const seq = this.readKey.seq;
+      try {
+        this.readKey.open(rec);
+        this.readKey.seq = seq; // it opens: not early data; readContent opens it again
+        return false;
+      } catch {
+        this.readKey.seq = seq;
+      }
+    }
+    if (rec.fragment.length > this.skipEarlyData) {
+      throw new TlsAlert(
+        "unexpected_message",
+        `more rejected early data than max_early_data_size allows (${this.skipEarlyData} left)`,
+      );
+    }
+    this.skipEarlyData -= rec.fragment.length;
+    this.log.record("received", rec, "early (rejected, skipped)", {
+      contentType: CT.application_data,
+    });
+    return true;
+  }
+
+  /**
+   * Server with 0-RTT accepted: the next piece of early application data, or null when the next
+   * thing is a handshake message (EndOfEarlyData, left for readHandshake).
+   */
+  async readEarlyData(): Promise<Uint8Array | null> {
+    while (this.received.length === 0) {
+      const got = await this.readContent();
+      if (!got) throw new PeerClosed("during 0-RTT");
+      if (got.type === CT.application_data) return got.content;
+    }
+    return null;
+  }
+
   private receiveHandshake(rec: WireRecord, protection: string | null, content: Uint8Array) {
     const messages: { name: string; fields: Field[] }[] = [];
     try {
@@ -183,6 +232,25 @@ export class Connection {
       return;
     }
     throw TlsAlert.fromWire(alert.code);
+  }
+
+  /**
+   * After the peer closed on us: reads what it sent before closing, for up to `ms`, so that an
+   * alert it sent (and its name in our summary) is not lost. Anything else is dropped.
+   */
+  async readPendingAlert(ms = 1000): Promise<void> {
+    if (this.alert) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null)));
+    try {
+      while (await Promise.race([this.readContent(), timeout])) {
+        // skip records until the alert (readContent throws it) or the end
+      }
+    } catch {
+      // a received alert is recorded in this.alert by receiveAlert; other errors do not matter
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The next handshake message. Anything else here is unexpected_message. */
@@ -224,7 +292,8 @@ export class Connection {
       return;
     }
     if (msg.type === "new_session_ticket" && this.role === "client") {
-      return; // tickets are kept once resumption exists (issue 4); until then they are read and dropped
+      this.onTicket?.(msg.body);
+      return;
     }
     throw new TlsAlert("unexpected_message", `${messageName(msg)} after the handshake`);
   }
@@ -242,7 +311,7 @@ export class Connection {
     this.readKey = key;
   }
 
-  setWriteKey(key: RecordProtection): void {
+  setWriteKey(key: RecordProtection | null): void {
     this.commitHandshake();
     this.writeKey = key;
   }

@@ -6,7 +6,7 @@ import { TlsAlert } from "./alert.ts";
 import { Connection, PeerClosed, type Transport } from "./connection.ts";
 import type { Hooks } from "./hooks.ts";
 import { type Handshake, type HandshakeType, messageName } from "./messages.ts";
-import type { CipherSuiteName, GroupName } from "./names.ts";
+import type { CipherSuiteName, GroupName, PskModeName } from "./names.ts";
 import type { ConnectionSummary, KeyShareInfo, TranscriptEntry } from "./summary.ts";
 
 /** The negotiated facts the state machines fill in as they learn them. */
@@ -21,6 +21,12 @@ export interface Negotiated {
   signatureScheme: string | null;
   peerCertificate: string | null;
   clientCertificate: boolean;
+  resumed: boolean;
+  pskMode: PskModeName | null;
+  /** The external PSK's identity as text (null for tickets and for no PSK). */
+  pskIdentity: string | null;
+  earlyData: "accepted" | "rejected" | null;
+  certWithPsk: boolean;
 }
 
 export abstract class TlsEndpoint {
@@ -36,7 +42,14 @@ export abstract class TlsEndpoint {
     signatureScheme: null,
     peerCertificate: null,
     clientCertificate: false,
+    resumed: false,
+    pskMode: null,
+    pskIdentity: null,
+    earlyData: null,
+    certWithPsk: false,
   };
+  /** 0-RTT data the server accepted, handed to the application before anything else. */
+  protected readonly earlyReceived: Uint8Array[] = [];
   private handshakeMs: number | null = null;
   private error: string | null = null;
 
@@ -65,7 +78,10 @@ export abstract class TlsEndpoint {
     this.error = e instanceof Error ? e.message : String(e);
     if (e instanceof TlsAlert) {
       if (!e.received) await this.conn.sendAlert(e.alert);
-    } else if (!(e instanceof PeerClosed)) {
+    } else if (e instanceof PeerClosed) {
+      // The peer may have said why before it closed (e.g. while we were still writing).
+      await this.conn.readPendingAlert();
+    } else {
       await this.conn.sendAlert("internal_error");
     }
     this.conn.abort();
@@ -73,6 +89,7 @@ export abstract class TlsEndpoint {
 
   /** Application data; null once the peer has closed. Errors end the connection like above. */
   async read(): Promise<Uint8Array | null> {
+    if (this.earlyReceived.length > 0) return this.earlyReceived.shift()!;
     try {
       return await this.conn.read();
     } catch (e) {
@@ -104,11 +121,11 @@ export abstract class TlsEndpoint {
       cipherSuite: n.cipherSuite,
       helloRetryRequest: n.helloRetryRequest,
       hrrReason: n.hrrReason,
-      resumed: false,
-      pskMode: null,
-      pskIdentity: null,
-      earlyData: null,
-      certWithPsk: false,
+      resumed: n.resumed,
+      pskMode: n.pskMode,
+      pskIdentity: n.pskIdentity,
+      earlyData: n.earlyData,
+      certWithPsk: n.certWithPsk,
       alert: alert?.name ?? null,
       alertDirection: alert?.direction ?? null,
       error: this.error,

@@ -228,6 +228,82 @@ export const PADDING: ExtensionCodec<number> = {
   },
 };
 
+// ---------------------------------------------------------------- PSK, 0-RTT, RFC 9973 (psk.ts uses them)
+
+export interface PskIdentity {
+  identity: Uint8Array;
+  /** (ticket age in ms + ticket_age_add) mod 2^32 for tickets; 0 for external PSKs. */
+  obfuscatedTicketAge: number;
+}
+
+/** pre_shared_key in ClientHello (RFC 9846 §4.3.11). */
+export interface OfferedPsks {
+  identities: PskIdentity[];
+  binders: Uint8Array[];
+}
+
+export const PRE_SHARED_KEY_CLIENT: ExtensionCodec<OfferedPsks> = {
+  type: EXTENSIONS.pre_shared_key,
+  encode(value, w) {
+    w.vector(2, () => {
+      for (const id of value.identities) w.opaque(2, id.identity).u32(id.obfuscatedTicketAge);
+    });
+    w.vector(2, () => value.binders.forEach((b) => w.opaque(1, b)));
+  },
+  read(r) {
+    const identities = r.vector("identities", 2, 7, 0xffff, (v) => {
+      const out: PskIdentity[] = [];
+      while (v.remaining > 0) {
+        out.push(v.group("PskIdentity", (p) => ({
+          identity: p.opaque("identity", 2, 1, 0xffff),
+          obfuscatedTicketAge: p.u32("obfuscated_ticket_age"),
+        })));
+      }
+      return out;
+    });
+    const binders = r.vector("binders", 2, 33, 0xffff, (v) => {
+      const out: Uint8Array[] = [];
+      while (v.remaining > 0) out.push(v.opaque("PskBinderEntry", 1, 32, 255));
+      return out;
+    });
+    if (identities.length !== binders.length) {
+      throw new TlsAlert(
+        "illegal_parameter",
+        `pre_shared_key has ${identities.length} identities but ${binders.length} binders`,
+      );
+    }
+    return { identities, binders };
+  },
+};
+
+/** pre_shared_key in ServerHello: the index of the identity the server chose. */
+export const PRE_SHARED_KEY_SERVER: ExtensionCodec<number> = {
+  type: EXTENSIONS.pre_shared_key,
+  encode(selected, w) {
+    w.u16(selected);
+  },
+  read(r) {
+    return r.u16("selected_identity");
+  },
+};
+
+/** early_data in ClientHello and EncryptedExtensions: empty (RFC 9846 §4.3.10). */
+export const EARLY_DATA = empty(EXTENSIONS.early_data);
+
+/** early_data in NewSessionTicket: max_early_data_size. */
+export const EARLY_DATA_TICKET: ExtensionCodec<number> = {
+  type: EXTENSIONS.early_data,
+  encode(max, w) {
+    w.u32(max);
+  },
+  read(r) {
+    return r.u32("max_early_data_size", "bytes of 0-RTT data the server accepts");
+  },
+};
+
+/** RFC 9973 tls_cert_with_extern_psk (33): empty, in ClientHello and ServerHello only. */
+export const CERT_WITH_EXTERN_PSK = empty(EXTENSIONS.tls_cert_with_extern_psk);
+
 /** The codec that reads an extension's body in a given message, for annotation and checks. */
 function codecFor(context: ExtensionContext, type: number): ExtensionCodec<unknown> | null {
   const E = EXTENSIONS;
@@ -257,6 +333,10 @@ function codecFor(context: ExtensionContext, type: number): ExtensionCodec<unkno
       return RECORD_SIZE_LIMIT;
     case E.padding:
       return PADDING;
+    case E.pre_shared_key:
+      return hello ? PRE_SHARED_KEY_CLIENT : PRE_SHARED_KEY_SERVER;
+    case E.early_data:
+      return context === "new_session_ticket" ? EARLY_DATA_TICKET : EARLY_DATA;
     case E.post_handshake_auth:
     case E.tls_cert_with_extern_psk:
       return empty(type);

@@ -15,12 +15,7 @@ import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import { extract } from "@noble/hashes/hkdf.js";
 import { TlsAlert } from "./alert.ts";
 import { concat, equalBytes, Reader, Writer } from "./codec.ts";
-import {
-  type Extension,
-  type OfferedPsks,
-  PRE_SHARED_KEY_CLIENT,
-  TLS13,
-} from "./extensions.ts";
+import { type Extension, type OfferedPsks, PRE_SHARED_KEY_CLIENT, TLS13 } from "./extensions.ts";
 import {
   type CipherSuite,
   deriveSecret,

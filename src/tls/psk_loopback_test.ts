@@ -8,11 +8,11 @@ import { deepEqual, equal } from "node:assert/strict";
 import { TlsClient } from "./client.ts";
 import { fromHex } from "./codec.ts";
 import type { ClientConfig, ServerConfig } from "./config.ts";
-import { type Transport } from "./connection.ts";
-import { encodeExtension } from "./extensions.ts";
+import { memoryPipe, type Transport } from "./connection.ts";
+import { CERT_WITH_EXTERN_PSK, encodeExtension, PRE_SHARED_KEY_SERVER } from "./extensions.ts";
 import type { Hooks } from "./hooks.ts";
 import { type AlertName, EXTENSIONS, GROUP_NAMES } from "./names.ts";
-import { CERT_WITH_EXTERN_PSK, type ExternalPskConfig, PRE_SHARED_KEY_SERVER } from "./psk.ts";
+import type { ExternalPskConfig } from "./psk.ts";
 import { TlsServer } from "./server.ts";
 import type { ConnectionSummary } from "./summary.ts";
 import { testPki } from "./test_pki.ts";
@@ -55,14 +55,13 @@ async function readLine(read: () => Promise<Uint8Array | null>): Promise<string>
  * NewSessionTickets that precede the echo land in its store.
  */
 async function connectOnce(
-  listener: Deno.Listener,
+  listener: Deno.Listener | "pipe",
   server: Partial<ServerConfig>,
   client: ClientConfig,
 ): Promise<Result> {
-  const port = (listener.addr as Deno.NetAddr).port;
-  const [tcpServer, tcpClient] = await Promise.all([
+  const [tcpServer, tcpClient] = listener === "pipe" ? memoryPipe().reverse() : await Promise.all([
     listener.accept(),
-    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port }),
   ]);
   const s = new TlsServer(tcpServer as Transport, { certificate: p256, ...server } as ServerConfig);
   const c = new TlsClient(tcpClient as Transport, {
@@ -588,7 +587,9 @@ Deno.test("resumption and 0-RTT refusals", async (t) => {
       // A client that ignores the ticket's limit (the store is ours to tamper with in a test).
       const t0 = store.take(ticketKey)!;
       store.add(ticketKey, { ...t0, maxEarlyData: 1 << 20 });
-      const r = await connectOnce(l, { tickets, maxEarlyData: 64 }, {
+      // Over a pipe: on TCP the server's close with our Finished unread resets the connection,
+      // and the client's kernel may drop the alert before the client reads it.
+      const r = await connectOnce("pipe", { tickets, maxEarlyData: 64 }, {
         tickets: store,
         ticketKey,
         earlyData: new Uint8Array(200).fill(0x41),

@@ -4,7 +4,7 @@
 import { deepEqual as assertEquals, equal, throws } from "node:assert/strict";
 import { TlsAlert } from "./alert.ts";
 import { fromHex, Reader, toHex } from "./codec.ts";
-import { getExtension } from "./extensions.ts";
+import { EARLY_DATA_TICKET, getExtension, PRE_SHARED_KEY_CLIENT } from "./extensions.ts";
 import { finishedVerifyData, SUITES, trafficKeys, Transcript } from "./keyschedule.ts";
 import { decodeHandshake, encodeHandshake } from "./messages.ts";
 import { EXTENSIONS } from "./names.ts";
@@ -16,14 +16,12 @@ import {
   choosePsk,
   computeBinder,
   decodeImportedIdentity,
-  EARLY_DATA_TICKET,
   earlySecrets,
   externalPsks,
   hrrPrefix,
   importPsk,
   offeredPsks,
   placeholderPskExtension,
-  PRE_SHARED_KEY_CLIENT,
   type Psk,
   pskKeySchedule,
   TARGET_KDFS,
@@ -31,6 +29,9 @@ import {
   verifyBinder,
 } from "./psk.ts";
 import { RecordProtection } from "./record.ts";
+import { TlsClient } from "./client.ts";
+import { memoryPipe } from "./connection.ts";
+import { TlsServer } from "./server.ts";
 import {
   decodeSessionState,
   encodeSessionState,
@@ -475,4 +476,96 @@ Deno.test("the server's choice: first known identity whose hash fits a suite it 
       i[0] === 0x54 ? { psk: new Uint8Array(32), suite: SUITES.TLS_AES_128_GCM_SHA256 } : null,
   })!;
   assertEquals([ticket.psk.kind, ticket.suite.name], ["resumption", "TLS_AES_128_GCM_SHA256"]);
+});
+
+// ---------------------------------------------------------------- RFC 8448 §4 replayed
+
+Deno.test("RFC 8448 §4 resumed 0-RTT: both roles put the trace's records on the wire", async () => {
+  const s = RESUMED;
+  const nst = traceTicket();
+  const rms = h(FIRST.secrets.resumption_master_secret);
+  const ch = traceClientHello();
+  const age = (offeredPsks(ch)!.identities[0].obfuscatedTicketAge - nst.ageAdd) >>> 0;
+  const now = Date.now();
+  // The client holds simple_1rtt's ticket, received `age` ms ago; the server knows it.
+  const store = new TicketStore();
+  store.add("server", ticketFromMessage(nst, SUITE, rms, "x25519", now - age));
+  const issuer = new TicketIssuer({ store: "stateful" });
+  issuer.adopt(nst.ticket, {
+    suite: SUITE.name,
+    psk: resumptionPsk(SUITE, rms, nst.nonce),
+    group: "x25519",
+    createdMs: now - age,
+    ageAdd: nst.ageAdd,
+    lifetime: nst.lifetime,
+    maxEarlyData: 1024,
+  });
+  const eeTrace = decodeHandshake(h(s.messages.encrypted_extensions)).message;
+  if (eeTrace.type !== "encrypted_extensions") throw new Error("not EncryptedExtensions");
+  const [a, b] = memoryPipe();
+  const client = new TlsClient(a, {
+    serverName: "server",
+    groups: ["x25519"],
+    keyShares: ["x25519"],
+    cipherSuites: [
+      "TLS_AES_128_GCM_SHA256",
+      "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_AES_256_GCM_SHA384",
+    ],
+    compatibilityMode: false,
+    tickets: store,
+    ticketKey: "server",
+    earlyData: new TextEncoder().encode("ABCDEF"),
+    // The trace's extension list (ffdhe groups, padding, …); the PSK binder is still ours.
+    hooks: {
+      clientHello: (hello) => {
+        equal(
+          toHex(hello.extensions.find((e) => e.type === EXTENSIONS.key_share)!.data),
+          toHex(ch.extensions.find((e) => e.type === EXTENSIONS.key_share)!.data),
+        );
+        return { ...hello, extensions: ch.extensions };
+      },
+    },
+    test: {
+      random: h(s.client_random),
+      sessionId: new Uint8Array(0),
+      keyShareSeeds: { x25519: h(s.ephemeral_keys.client_x25519.private_key) },
+    },
+  });
+  const server = new TlsServer(b, {
+    groups: ["x25519"],
+    compatibilityMode: false,
+    tickets: issuer,
+    maxEarlyData: 1024,
+    hooks: { encryptedExtensions: () => eeTrace.body.extensions },
+    test: {
+      random: h(s.server_random),
+      keyShareSeeds: { x25519: h(s.ephemeral_keys.server_x25519.private_key) },
+    },
+  });
+  await Promise.all([client.handshake(), server.handshake()]);
+  const sent = (e: { transcript: { direction: string; hex: string }[] }) =>
+    e.transcript.filter((t) => t.direction === "sent").map((t) => t.hex);
+  const trace = (who: string) =>
+    s.records.filter((r: Json) => r.sender === who).map((r: Json) => r.record);
+  // Client: ClientHello, 0-RTT "ABCDEF", EndOfEarlyData, Finished. Server: ServerHello, flight.
+  assertEquals(sent(client), trace("client").slice(0, 4));
+  assertEquals(sent(server), trace("server").slice(0, 2));
+  equal(new TextDecoder().decode((await server.read())!), "ABCDEF");
+  // Then application data and close_notify both ways, under the trace's keys and sequences.
+  await client.write(h(s.records[6].payload));
+  equal(toHex((await server.read())!), s.records[6].payload);
+  await server.write(h(s.records[7].payload));
+  equal(toHex((await client.read())!), s.records[7].payload);
+  await client.close();
+  equal(await server.read(), null);
+  await server.close();
+  assertEquals(sent(client), trace("client"));
+  assertEquals(sent(server), trace("server"));
+  for (const end of [client.summary(), server.summary()]) {
+    assertEquals(
+      [end.ok, end.resumed, end.pskMode, end.earlyData, end.group],
+      [true, true, "psk_dhe_ke", "accepted", "x25519"],
+    );
+  }
 });

@@ -2,16 +2,24 @@
 // chooses: cipher suite by its own preference among the client's, group by its own preference
 // among the client's supported_groups (asking for a better share by HelloRetryRequest when
 // configured to), and a signature scheme its certificate can make and the client accepts.
+//
+// PSKs: the server takes the first identity, in the client's order, that it knows (external,
+// imported, or one of its tickets) and whose hash fits a suite it accepts; it checks only that
+// identity's binder. Accepted PSKs skip the certificate (unless RFC 9973 tls_cert_with_extern_psk
+// is negotiated); 0-RTT is accepted only for the first identity, a ticket that allows it, without
+// HRR. Tickets go out after the client's Finished.
 
 import { TlsAlert } from "./alert.ts";
 import { checkCertificateVerify, chooseScheme, signedContent } from "./auth.ts";
 import { checkFinished } from "./client.ts";
-import { equalBytes } from "./codec.ts";
+import { equalBytes, toHex } from "./codec.ts";
 import { DEFAULT_GROUPS, DEFAULT_SCHEMES, DEFAULT_SUITES, type ServerConfig } from "./config.ts";
 import type { Transport } from "./connection.ts";
 import { readMessage, TlsEndpoint } from "./endpoint.ts";
 import {
+  CERT_WITH_EXTERN_PSK,
   COOKIE,
+  EARLY_DATA,
   encodeExtension,
   type Extension,
   getExtension,
@@ -20,6 +28,8 @@ import {
   KEY_SHARE_SERVER,
   type KeyShareEntry,
   knownGroup,
+  PRE_SHARED_KEY_SERVER,
+  PSK_KEY_EXCHANGE_MODES,
   SERVER_NAME,
   SERVER_NAME_ACK,
   SIGNATURE_ALGORITHMS,
@@ -45,16 +55,27 @@ import {
   GROUPS,
   isGrease,
   nameOf,
+  PSK_MODES,
   SIGNATURE_SCHEMES,
   type SignatureSchemeName,
 } from "./names.ts";
+import {
+  choosePsk,
+  earlySecrets,
+  hrrPrefix,
+  offeredPsks,
+  type PskChoice,
+  verifyBinder,
+} from "./psk.ts";
 import { RecordProtection } from "./record.ts";
+import type { SessionState } from "./tickets.ts";
 import { verifyChain } from "./x509.ts";
 
 /** What the server decided from a ClientHello. */
 type Decision =
   | { kind: "share"; group: GroupName; share: KeyShareEntry }
-  | { kind: "retry"; group: GroupName; reason: string };
+  | { kind: "retry"; group: GroupName; reason: string }
+  | { kind: "psk_ke" };
 
 export class TlsServer extends TlsEndpoint {
   private readonly transcript_ = new Transcript();
@@ -67,6 +88,15 @@ export class TlsServer extends TlsEndpoint {
   private hrrGroup: GroupName | null = null;
   private hrrCookie: Uint8Array | null = null;
   private ccsSent = false;
+  /** The PSK we accepted, its identity's index and the suite it fixed; null: certificates. */
+  private psk: PskChoice | null = null;
+  /** The ClientHello and HelloRetryRequest as on the wire (binders after an HRR). */
+  private helloBytes1: Uint8Array | null = null;
+  private hrrBytes: Uint8Array | null = null;
+  /** Tickets this connection redeemed, by identity (stateful ones are gone after the first). */
+  private readonly redeemed = new Map<string, SessionState | null>();
+  /** 0-RTT accepted: the early key to read with, and how much may come. */
+  private early: { secret: Uint8Array; limit: number } | null = null;
   /** The server_name the client asked for, if any. */
   serverName: string | null = null;
 
@@ -84,15 +114,24 @@ export class TlsServer extends TlsEndpoint {
       await this.sendHelloRetryRequest(decision.group, decision.reason);
       decision = await this.readSecondClientHello(decision.group);
     }
-    if (decision.kind !== "share") throw new Error("unreachable: HRR answered by HRR");
-    this.sendServerHello(decision.group, decision.share);
+    if (decision.kind === "retry") throw new Error("unreachable: HRR answered by HRR");
+    this.sendServerHello(decision);
     this.sendEncryptedExtensions();
-    this.sendCertificateRequest();
-    this.sendCertificate();
-    await this.sendCertificateVerify();
+    if (this.certificateAuth) {
+      this.sendCertificateRequest();
+      this.sendCertificate();
+      await this.sendCertificateVerify();
+    }
     await this.sendFinished();
-    await this.readClientCertificate();
+    await this.readEarlyData();
+    if (this.certificateAuth) await this.readClientCertificate();
     await this.readClientFinished();
+    await this.sendTickets();
+  }
+
+  /** Certificates are used without a PSK, and with one under RFC 9973. */
+  private get certificateAuth(): boolean {
+    return !this.psk || this.negotiated.certWithPsk;
   }
 
   // ---------------------------------------------------------------- ClientHello
@@ -103,13 +142,131 @@ export class TlsServer extends TlsEndpoint {
     this.transcript_.add(bytes);
     // From the first ClientHello until the client's Finished, one dummy CCS may arrive (E.4).
     this.conn.acceptCcs = true;
+    this.helloBytes1 = bytes;
     this.recordOffer(message.body);
     this.checkVersion(message.body);
     this.chooseSuite(message.body);
-    this.chooseScheme(message.body);
+    this.choosePsk(message.body, bytes);
+    if (this.certificateAuth) this.chooseScheme(message.body);
     const name = getExtension(message.body.extensions, SERVER_NAME, "ClientHello");
     this.serverName = name?.[0] ?? null;
-    return this.chooseGroup(message.body, null);
+    const decision = this.negotiated.pskMode === "psk_ke"
+      ? { kind: "psk_ke" as const }
+      : this.chooseGroup(message.body, null);
+    this.decideEarlyData(message.body, decision.kind === "retry");
+    return decision;
+  }
+
+  /**
+   * The PSK, if any: pre_shared_key needs psk_key_exchange_modes (missing_extension); then the
+   * first identity we know whose hash fits one of our suites, in a mode we both accept, and its
+   * binder must match (decrypt_error). Without a usable PSK we fall back to certificates, or
+   * refuse: unknown_psk_identity when no identity was ours, handshake_failure when only the mode
+   * (or RFC 9973's rules) stood in the way.
+   */
+  private choosePsk(ch: ClientHello, bytes: Uint8Array): void {
+    this.psk = null;
+    const n = this.negotiated;
+    n.pskMode = n.pskIdentity = null;
+    n.resumed = n.certWithPsk = false;
+    const offered = offeredPsks(ch);
+    if (!offered) {
+      if (!this.config.certificate) {
+        throw new TlsAlert("handshake_failure", "client offers no PSK and we have no certificate");
+      }
+      return;
+    }
+    const modes = getExtension(ch.extensions, PSK_KEY_EXCHANGE_MODES, "ClientHello");
+    if (!modes) {
+      throw new TlsAlert(
+        "missing_extension",
+        "ClientHello offers pre_shared_key without psk_key_exchange_modes (RFC 9846 §4.3.9)",
+      );
+    }
+    const certExt = ch.extensions.some((e) => e.type === EXTENSIONS.tls_cert_with_extern_psk);
+    const ours = this.config.cipherSuites ?? DEFAULT_SUITES;
+    const suites = (this.hrrBytes ? [this.suite] : ours.map((s) => SUITES[s]))
+      .filter((s) => ch.cipherSuites.includes(s.code));
+    const choice = choosePsk(offered, {
+      external: this.config.psks ?? [],
+      ticket: (id) => this.redeem(id),
+      suites,
+    });
+    if (choice?.psk.kind === "resumption" && certExt) {
+      // RFC 9973 combines certificates with an external PSK only, never with resumption.
+      throw new TlsAlert(
+        "illegal_parameter",
+        "ClientHello offers tls_cert_with_extern_psk together with a resumption PSK",
+      );
+    }
+    const withCert = certExt && !!this.config.certWithPsk && !!this.config.certificate;
+    // RFC 9973: a key share is required with the certificate, so psk_dhe_ke only.
+    const accepted = withCert
+      ? ["psk_dhe_ke" as const]
+      : (this.config.pskModes ?? ["psk_dhe_ke", "psk_ke"]);
+    const mode = accepted.find((m) => modes.includes(PSK_MODES[m]));
+    if (!choice || !mode) {
+      if (this.config.certificate) return; // certificates instead
+      if (!choice) {
+        throw new TlsAlert(
+          "unknown_psk_identity",
+          `none of the ${offered.identities.length} PSK identities offered is ours`,
+        );
+      }
+      throw new TlsAlert(
+        "handshake_failure",
+        `client offers PSK modes ${modes.map((m) => nameOf(PSK_MODES, m)).join(", ")}; ` +
+          `we accept only ${accepted.join(", ")}`,
+      );
+    }
+    const prefix = this.hrrBytes
+      ? hrrPrefix(choice.psk, this.helloBytes1!, this.hrrBytes)
+      : new Uint8Array(0);
+    verifyBinder(choice.psk, choice.index, bytes, offered, prefix);
+    this.psk = choice;
+    this.suite = choice.suite;
+    n.cipherSuite = choice.suite.name;
+    n.pskMode = mode;
+    n.resumed = choice.psk.kind === "resumption";
+    n.pskIdentity = n.resumed ? null : choice.psk.label;
+    n.certWithPsk = withCert;
+  }
+
+  /** A ticket of ours, once per connection (a stateful ticket is used up by redeeming it). */
+  private redeem(identity: Uint8Array) {
+    const issuer = this.config.tickets;
+    if (!issuer) return null;
+    const key = toHex(identity);
+    if (!this.redeemed.has(key)) this.redeemed.set(key, issuer.redeem(identity));
+    const state = this.redeemed.get(key)!;
+    return state ? { psk: state.psk, suite: SUITES[state.suite] } : null;
+  }
+
+  /**
+   * 0-RTT (§4.3.10): accepted only with the first identity, a ticket that allows early data
+   * under this very suite, a fresh age and no earlier use (tickets.ts), no HelloRetryRequest, no
+   * RFC 9973 certificate, and a non-zero max_early_data_size of ours. Otherwise the records are
+   * skipped, up to that many bytes.
+   */
+  private decideEarlyData(ch: ClientHello, retry: boolean): void {
+    if (!ch.extensions.some((e) => e.type === EXTENSIONS.early_data)) return;
+    const max = this.config.maxEarlyData ?? 0;
+    const choice = this.psk;
+    const identity = choice ? offeredPsks(ch)!.identities[choice.index] : null;
+    const state = identity ? this.redeemed.get(toHex(identity.identity)) : null;
+    const ok = !retry && max > 0 && choice?.index === 0 && state &&
+      state.suite === this.suite.name && !this.negotiated.certWithPsk &&
+      this.config.tickets!.allowEarlyData(identity!.identity, state, identity!.obfuscatedTicketAge);
+    this.negotiated.earlyData = ok ? "accepted" : "rejected";
+    if (ok) {
+      const keys = new KeySchedule(this.suite, choice!.psk.key);
+      const secret = earlySecrets(keys, this.transcript_.hash(this.suite)).clientEarlyTraffic;
+      this.early = { secret, limit: Math.min(max, state!.maxEarlyData) };
+    } else {
+      // Skip what cannot be opened: at most max_early_data_size plus record overhead.
+      const budget = Math.max(max, state?.maxEarlyData ?? 0, 16384);
+      this.conn.skipEarlyData = budget + 256 * Math.ceil(budget / 16384 + 1);
+    }
   }
 
   /** What the client offered, for the summary (even if the handshake fails below). */
@@ -164,14 +321,15 @@ export class TlsServer extends TlsEndpoint {
     if (!offered) {
       throw new TlsAlert("missing_extension", "ClientHello without signature_algorithms");
     }
+    const cert = this.config.certificate!; // choosePsk refused when there is none
     const ours = this.config.signatureSchemes ?? DEFAULT_SCHEMES;
-    const scheme = chooseScheme(ours, offered, this.config.certificate) ??
+    const scheme = chooseScheme(ours, offered, cert) ??
       // Our certificate's own schemes, when the configured list leaves none in common.
-      chooseScheme(this.config.certificate.key.schemes, offered, this.config.certificate);
+      chooseScheme(cert.key.schemes, offered, cert);
     if (!scheme) {
       throw new TlsAlert(
         "handshake_failure",
-        `the client accepts no signature scheme our ${this.config.certificate.key.kind} key makes`,
+        `the client accepts no signature scheme our ${cert.key.kind} key makes`,
       );
     }
     this.scheme = scheme;
@@ -255,7 +413,8 @@ export class TlsServer extends TlsEndpoint {
     };
     hrr = this.conn.hooks.serverHello?.(hrr, true) ?? hrr;
     this.transcript_.replaceFirstWithMessageHash(this.suite);
-    this.transcript_.add(this.conn.sendHandshake({ type: "server_hello", body: hrr }));
+    this.hrrBytes = this.conn.sendHandshake({ type: "server_hello", body: hrr });
+    this.transcript_.add(this.hrrBytes);
     this.sendCompatCcs();
     await this.conn.flush();
   }
@@ -288,38 +447,60 @@ export class TlsServer extends TlsEndpoint {
     if (this.hrrCookie && (!cookie || !equalBytes(cookie, this.hrrCookie))) {
       throw new TlsAlert("illegal_parameter", "second ClientHello does not echo our cookie");
     }
-    this.chooseScheme(ch);
+    if (ch.extensions.some((e) => e.type === EXTENSIONS.early_data)) {
+      throw new TlsAlert("illegal_parameter", "second ClientHello still offers early_data");
+    }
+    this.choosePsk(ch, bytes);
+    if (this.negotiated.pskMode === "psk_ke") {
+      throw new TlsAlert("illegal_parameter", "psk_ke after a HelloRetryRequest for a key share");
+    }
+    if (this.certificateAuth) this.chooseScheme(ch);
     return this.chooseGroup(ch, group);
   }
 
   // ---------------------------------------------------------------- our flight
 
-  private sendServerHello(group: GroupName, entry: KeyShareEntry): void {
+  /** ServerHello: pre_shared_key (selected), key_share (not for psk_ke), RFC 9973's echo. */
+  private sendServerHello(decision: Exclude<Decision, { kind: "retry" }>): void {
     const t = this.config.test;
-    const { share, secret } = respondToShare(group, entry.keyExchange, t?.keyShareSeeds?.[group]);
     const n = this.negotiated;
-    n.group = group;
-    n.keyShareSelected = { group, client: entry.keyExchange.length, server: share.length };
-    const wire = this.conn.hooks.keyShare?.(group, share) ?? share;
+    const extensions: Extension[] = [];
+    if (this.psk) extensions.push(encodeExtension(PRE_SHARED_KEY_SERVER, this.psk.index));
+    let secret: Uint8Array | null = null;
+    if (decision.kind === "share") {
+      const { group, share: entry } = decision;
+      const answer = respondToShare(group, entry.keyExchange, t?.keyShareSeeds?.[group]);
+      secret = answer.secret;
+      n.group = group;
+      n.keyShareSelected = { group, client: entry.keyExchange.length, server: answer.share.length };
+      const wire = this.conn.hooks.keyShare?.(group, answer.share) ?? answer.share;
+      extensions.push(
+        encodeExtension(KEY_SHARE_SERVER, { group: GROUPS[group], keyExchange: wire }),
+      );
+    }
+    extensions.push(encodeExtension(SUPPORTED_VERSIONS_SERVER, TLS13));
+    if (n.certWithPsk) extensions.push(encodeExtension(CERT_WITH_EXTERN_PSK, true));
     let sh: ServerHello = {
       legacyVersion: TLS12,
       random: t?.random ?? crypto.getRandomValues(new Uint8Array(32)),
       sessionId: this.hello.sessionId,
       cipherSuite: this.suite.code,
       compressionMethod: 0,
-      extensions: [
-        encodeExtension(KEY_SHARE_SERVER, { group: GROUPS[group], keyExchange: wire }),
-        encodeExtension(SUPPORTED_VERSIONS_SERVER, TLS13),
-      ],
+      extensions,
     };
     sh = this.conn.hooks.serverHello?.(sh, false) ?? sh;
     this.transcript_.add(this.conn.sendHandshake({ type: "server_hello", body: sh }));
     this.sendCompatCcs();
-    this.keys = new KeySchedule(this.suite);
+    this.keys = new KeySchedule(this.suite, this.psk?.psk.key ?? null);
     this.keys.enterHandshake(secret);
     this.secrets = this.keys.handshakeTrafficSecrets(this.transcript_.hash(this.suite));
     this.conn.setWriteKey(new RecordProtection(this.suite, this.secrets.server, "handshake"));
-    this.conn.setReadKey(new RecordProtection(this.suite, this.secrets.client, "handshake"));
+    // Accepted 0-RTT is read under the early key until EndOfEarlyData.
+    this.conn.setReadKey(
+      this.early
+        ? new RecordProtection(this.suite, this.early.secret, "early")
+        : new RecordProtection(this.suite, this.secrets.client, "handshake"),
+    );
   }
 
   private sendEncryptedExtensions(): void {
@@ -328,6 +509,7 @@ export class TlsServer extends TlsEndpoint {
     // Telling the client our groups lets it send the right share next time (§4.3.7).
     const groups = this.config.groups ?? DEFAULT_GROUPS;
     extensions.push(encodeExtension(SUPPORTED_GROUPS, groups.map((g) => GROUPS[g])));
+    if (this.early) extensions.push(encodeExtension(EARLY_DATA, true));
     extensions = this.conn.hooks.encryptedExtensions?.(extensions) ?? extensions;
     this.transcript_.add(this.conn.sendHandshake({
       type: "encrypted_extensions",
@@ -350,7 +532,7 @@ export class TlsServer extends TlsEndpoint {
   }
 
   private sendCertificate(): void {
-    const entries = this.config.certificate.chain.map((data) => ({ data, extensions: [] }));
+    const entries = this.config.certificate!.chain.map((data) => ({ data, extensions: [] }));
     this.transcript_.add(this.conn.sendHandshake({
       type: "certificate",
       body: { context: new Uint8Array(0), entries },
@@ -359,7 +541,7 @@ export class TlsServer extends TlsEndpoint {
 
   private async sendCertificateVerify(): Promise<void> {
     const content = signedContent("server", this.transcript_.hash(this.suite));
-    const signature = await this.config.certificate.key.sign(this.scheme, content, {
+    const signature = await this.config.certificate!.key.sign(this.scheme, content, {
       pssSalt: this.config.test?.pssSalt,
     });
     this.negotiated.signatureScheme = this.scheme;
@@ -432,6 +614,54 @@ export class TlsServer extends TlsEndpoint {
     this.transcript_.add(bytes);
     this.conn.acceptCcs = false;
     this.conn.setReadKey(new RecordProtection(this.suite, this.app.client, "application"));
+  }
+
+  // ---------------------------------------------------------------- 0-RTT and tickets
+
+  /**
+   * Accepted 0-RTT: application data under the early key, for the application, until
+   * EndOfEarlyData; more than max_early_data_size is unexpected_message (§4.3.10).
+   */
+  private async readEarlyData(): Promise<void> {
+    if (!this.early) return;
+    let total = 0;
+    for (;;) {
+      const data = await this.conn.readEarlyData();
+      if (data === null) break;
+      total += data.length;
+      if (total > this.early.limit) {
+        throw new TlsAlert(
+          "unexpected_message",
+          `more than max_early_data_size (${this.early.limit}) bytes of 0-RTT data`,
+        );
+      }
+      this.earlyReceived.push(data);
+    }
+    const { bytes } = await readMessage(this.conn, "end_of_early_data");
+    this.transcript_.add(bytes);
+    this.conn.setReadKey(new RecordProtection(this.suite, this.secrets.client, "handshake"));
+  }
+
+  /**
+   * `ticketCount` NewSessionTickets, each with its own nonce and age_add, and early_data when we
+   * take 0-RTT. None after an RFC 9973 handshake: its authentication cannot be resumed.
+   */
+  private async sendTickets(): Promise<void> {
+    const issuer = this.config.tickets;
+    const count = this.config.ticketCount ?? 0;
+    if (!issuer || count === 0 || this.negotiated.certWithPsk) return;
+    const rms = this.keys.resumptionMasterSecret(this.transcript_.hash(this.suite));
+    for (let i = 0; i < count; i++) {
+      const { ticket } = issuer.issue(
+        this.suite,
+        rms,
+        i,
+        this.negotiated.group,
+        this.config.maxEarlyData ?? 0,
+      );
+      this.conn.sendHandshake({ type: "new_session_ticket", body: ticket });
+    }
+    await this.conn.flush();
   }
 }
 

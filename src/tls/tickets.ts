@@ -14,11 +14,10 @@
 import { gcm } from "@noble/ciphers/aes.js";
 import { TlsAlert } from "./alert.ts";
 import { concat, Reader, toHex, Writer } from "./codec.ts";
-import { getExtension, knownGroup } from "./extensions.ts";
+import { EARLY_DATA_TICKET, getExtension, knownGroup } from "./extensions.ts";
 import { type CipherSuite, expandLabel, suiteByCode } from "./keyschedule.ts";
 import type { BodyOf } from "./messages.ts";
 import { CIPHER_SUITES, type CipherSuiteName, type GroupName, GROUPS } from "./names.ts";
-import { EARLY_DATA_TICKET } from "./psk.ts";
 
 /** RFC 9846 §4.7.1: no ticket lives longer than seven days. */
 export const MAX_TICKET_LIFETIME = 604800;
@@ -164,6 +163,15 @@ export class TicketIssuer {
     const id = crypto.getRandomValues(new Uint8Array(32));
     this.cache.set(toHex(id), state);
     return id;
+  }
+
+  /**
+   * Stateful only: takes `state` under a ticket someone else issued (tests replaying a trace,
+   * whose ticket bytes are given).
+   */
+  adopt(ticket: Uint8Array, state: SessionState): void {
+    if (this.store !== "stateful") throw new Error("only a stateful store adopts tickets");
+    this.cache.set(toHex(ticket), state);
   }
 
   /**

@@ -25,6 +25,11 @@ import { implsOf, passCount } from "./support.ts";
 export interface AppOptions {
   /** Render for the static export: pages carry the filter script. */
   staticSite?: boolean;
+  /**
+   * Only the newest this-many runs have cell pages and JSON (the rest show their matrix without
+   * links into cells). A static host has a size limit and cells are most of a run's bytes.
+   */
+  detailRuns?: number;
 }
 
 /** `x.json` and `x.svg` name the same thing as `x` where a static host needs an extension. */
@@ -32,10 +37,16 @@ const stem = (s: string, ext: string) => (s.endsWith(ext) ? s.slice(0, -ext.leng
 
 export function createApp(store: ReportStore, options: AppOptions = {}) {
   const app = new Hono({ strict: false });
-  const here = (c: Context) => hereFor(new URL(c.req.url).pathname, options.staticSite);
-  const notFound = (c: Context, what = "There is nothing at this address.") =>
-    c.html(<NotFoundPage here={here(c)} what={what} />, 404);
-  const noRuns = (c: Context) => c.html(<NoRunsPage here={here(c)} />);
+  async function detailed(): Promise<(runId: string) => boolean> {
+    if (options.detailRuns === undefined) return () => true;
+    const ids = new Set((await store.list()).slice(0, options.detailRuns).map((r) => r.id));
+    return (runId) => ids.has(runId);
+  }
+  const here = async (c: Context) =>
+    hereFor(new URL(c.req.url).pathname, options.staticSite, await detailed());
+  const notFound = async (c: Context, what = "There is nothing at this address.") =>
+    c.html(<NotFoundPage here={await here(c)} what={what} />, 404);
+  const noRuns = async (c: Context) => c.html(<NoRunsPage here={await here(c)} />);
 
   /** The report and the one before it, or null for an unknown id. */
   async function withPrevious(id: string): Promise<[Report, Report | null] | null> {
@@ -70,7 +81,7 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     if (reports.length === 0) return noRuns(c);
     return c.html(
       <MatrixPage
-        here={here(c)}
+        here={await here(c)}
         report={reports[0]}
         previous={reports[1] ?? null}
         filter={filter}
@@ -81,7 +92,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
 
   app.get("/runs", async (c) => {
     const reports = await store.list();
-    return reports.length === 0 ? noRuns(c) : c.html(<RunsPage here={here(c)} reports={reports} />);
+    return reports.length === 0
+      ? noRuns(c)
+      : c.html(<RunsPage here={await here(c)} reports={reports} />);
   });
 
   app.get("/runs/:id", async (c) => {
@@ -92,7 +105,7 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     const [report, previous] = found;
     return c.html(
       <MatrixPage
-        here={here(c)}
+        here={await here(c)}
         report={report}
         previous={previous}
         filter={filter}
@@ -110,9 +123,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
 
   app.get("/runs/:id/cells/:cell", async (c) => {
     const report = await store.get(c.req.param("id"));
-    const r = report && findCell(report, c.req.param("cell"));
+    const r = report && (await detailed())(report.id) && findCell(report, c.req.param("cell"));
     if (!report || !r) return notFound(c, "No such cell in that run.");
-    return c.html(<CellPage here={here(c)} report={report} r={r} />);
+    return c.html(<CellPage here={await here(c)} report={report} r={r} />);
   });
 
   app.get("/diff", async (c) => {
@@ -126,14 +139,14 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     const reports = await store.list();
     return reports.length === 0
       ? noRuns(c)
-      : c.html(<DiffFormPage here={here(c)} reports={reports} />);
+      : c.html(<DiffFormPage here={await here(c)} reports={reports} />);
   });
 
   app.get("/diff/:from/:to", async (c) => {
     const from = await store.get(c.req.param("from"));
     const to = await store.get(c.req.param("to"));
     if (!from || !to) return notFound(c, "One of the two runs does not exist.");
-    return c.html(<DiffPage here={here(c)} from={from} to={to} />);
+    return c.html(<DiffPage here={await here(c)} from={from} to={to} />);
   });
 
   app.get("/impl/:id", async (c) => {
@@ -143,7 +156,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     if (!implsOf(reports[0]).includes(impl)) {
       return notFound(c, "No implementation with that id in the latest run.");
     }
-    return c.html(<ImplPage here={here(c)} impl={impl} latest={reports[0]} reports={reports} />);
+    return c.html(
+      <ImplPage here={await here(c)} impl={impl} latest={reports[0]} reports={reports} />,
+    );
   });
 
   app.get("/badge/:file", async (c) => {
@@ -161,13 +176,14 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   app.get("/api/runs.json", async (c) => c.json({ runs: (await store.list()).map(summary) }));
   app.get("/api/latest", async (c) => jsonOr404(c, await store.latest()));
   app.get("/api/latest.json", async (c) => jsonOr404(c, await store.latest()));
-  app.get(
-    "/api/runs/:id",
-    async (c) => jsonOr404(c, await store.get(stem(c.req.param("id"), ".json"))),
-  );
+  app.get("/api/runs/:id", async (c) => {
+    const report = await store.get(stem(c.req.param("id"), ".json"));
+    return jsonOr404(c, report && (await detailed())(report.id) && report);
+  });
   app.get("/api/runs/:id/cells/:cell", async (c) => {
     const report = await store.get(c.req.param("id"));
-    return jsonOr404(c, report && findCell(report, stem(c.req.param("cell"), ".json")));
+    const ok = report && (await detailed())(report.id);
+    return jsonOr404(c, ok && findCell(report, stem(c.req.param("cell"), ".json")));
   });
 
   app.notFound((c) => notFound(c));

@@ -184,6 +184,9 @@ Deno.test("bad paths are 404 or 400, never 500", async () => {
     "/impl/nosuch",
     "/badge/..%2f.svg",
     "/nowhere/at/all",
+    "/runs/%E0%A4%A/",
+    `/runs/${latest.id}/cells/%ff%fe`,
+    "/api/runs/%/cells/%",
     "/?impl=%00%ff",
     `/?impl=${"x".repeat(100 * 1024)}`,
   ];

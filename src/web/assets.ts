@@ -38,6 +38,7 @@ td.cell a:hover .word, td.cell a:focus .word { text-decoration: underline; }
 .o-flaky { background: #fff0d6; color: #5c3300; }
 .o-unsupported { background: #f0f0f0; color: #3d3d3d; }
 .sym { font-weight: bold; margin-right: .25em; }
+.regression { display: block; font-size: .8em; text-transform: uppercase; color: #7a1114; }
 .none { color: var(--muted); }
 .filtered-out > * { visibility: hidden; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

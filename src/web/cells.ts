@@ -12,12 +12,15 @@ export function findCell(report: Report, key: string): Result | null {
   return report.results.find((r) => cellSlug(r) === key || cellId(r) === key) ?? null;
 }
 
-/** Outcomes are told by a symbol and a word, never by colour alone. */
+/**
+ * Outcomes are told by a symbol and a word, never by colour alone. The symbols are in fonts every
+ * system has (no emoji), so none turns into an empty box.
+ */
 export const OUTCOME_LABEL: Record<Outcome, { symbol: string; word: string }> = {
   pass: { symbol: "✓", word: "pass" },
   fail: { symbol: "✗", word: "fail" },
   unsupported: { symbol: "–", word: "unsupported" },
   error: { symbol: "!", word: "error" },
-  timeout: { symbol: "⏱", word: "timeout" },
+  timeout: { symbol: "◷", word: "timeout" },
   flaky: { symbol: "~", word: "flaky" },
 };

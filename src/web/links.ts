@@ -8,12 +8,18 @@ export interface Here {
   root: string;
   /** Rendering for the static export (the filter form then needs its tiny script). */
   staticSite: boolean;
+  /** Whether a run's cell pages and JSON exist (a static export keeps them for recent runs). */
+  detailed: (runId: string) => boolean;
 }
 
 /** A browser resolves relative links against everything up to the last `/` of the path. */
-export function hereFor(pathname: string, staticSite = false): Here {
+export function hereFor(
+  pathname: string,
+  staticSite = false,
+  detailed: (runId: string) => boolean = () => true,
+): Here {
   const depth = pathname.split("/").length - 2;
-  return { root: depth > 0 ? "../".repeat(depth) : "./", staticSite };
+  return { root: depth > 0 ? "../".repeat(depth) : "./", staticSite, detailed };
 }
 
 export const to = (here: Here, path: string): string => here.root + path;

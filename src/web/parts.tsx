@@ -1,8 +1,9 @@
 // Small pieces several pages share: an outcome mark, the totals of a run, the provenance table.
 
 import type { Provenance } from "../peers/types.ts";
-import { type Outcome, OUTCOMES, type Report } from "../report/schema.ts";
-import { OUTCOME_LABEL } from "./cells.ts";
+import type { Child } from "hono/jsx";
+import { type Outcome, OUTCOMES, type Report, type Result } from "../report/schema.ts";
+import { cellSlug, OUTCOME_LABEL } from "./cells.ts";
 import { type Here, paths, to } from "./links.ts";
 
 export function Mark({ outcome }: { outcome: Outcome }) {
@@ -13,6 +14,21 @@ export function Mark({ outcome }: { outcome: Outcome }) {
       <span class="word">{l.word}</span>
     </>
   );
+}
+
+/** A link to a cell's page, or plain text where the export left that run's cells out. */
+export function CellLink(
+  { here, report, r, title, children }: {
+    here: Here;
+    report: Report;
+    r: Result;
+    title?: string;
+    children?: Child;
+  },
+) {
+  return here.detailed(report.id)
+    ? <a href={to(here, paths.cell(report.id, cellSlug(r)))} title={title}>{children}</a>
+    : <span title={title}>{children}</span>;
 }
 
 export const ms = (v: number | null | undefined): string =>

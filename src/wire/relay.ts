@@ -157,9 +157,12 @@ export class Relay {
     record: (from: Side, bytes: Uint8Array) => void,
   ): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
+    const to: Side = from === "client" ? "server" : "client";
     let index = 0;
+    let stage = "reading from";
     try {
       while (true) {
+        stage = "reading from";
         const n = await src.read(buf);
         if (n === null) break;
         const chunk = buf.subarray(0, n);
@@ -167,6 +170,7 @@ export class Relay {
         record(from, chunk);
         const parts = this.opts.shape?.(from, chunk, index) ?? [{ bytes: chunk }];
         index++;
+        stage = "writing to";
         for (const part of parts) {
           if (part.delayMs) await new Promise((r) => setTimeout(r, part.delayMs));
           await writeAll(dst, part.bytes);
@@ -176,8 +180,12 @@ export class Relay {
       // The peer reset or the relay is closing: end the other direction too.
       closeQuietly(src);
       closeQuietly(dst);
-      if (!(e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted)) throw e;
-      return;
+      if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
+      const who = stage === "reading from" ? from : to;
+      if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe) {
+        throw new Error(`the ${who} reset the TCP connection`);
+      }
+      throw new Error(`${stage} the ${who}: ${message(e)}`);
     }
     try {
       await dst.closeWrite();

@@ -23,12 +23,13 @@ impl Link {
         Self { conn: conn.into(), sock, sent_alert: None, early_data_accepted: false }
     }
 
-    /// Client: queue `text` as 0-RTT data. False when the cached ticket does not allow it.
-    pub fn write_early_data(&mut self, text: &str) -> bool {
-        let Connection::Client(client) = &mut self.conn else { return false };
-        match client.early_data() {
-            Some(mut early) => early.write_all(text.as_bytes()).is_ok(),
-            None => false,
+    /// Client: queue `text` as 0-RTT data, if the cached ticket allows it (when it does not,
+    /// the text is simply not sent and early_data_accepted() says false).
+    pub fn write_early_data(&mut self, text: &str) {
+        if let Connection::Client(client) = &mut self.conn {
+            if let Some(mut early) = client.early_data() {
+                let _ = early.write_all(text.as_bytes());
+            }
         }
     }
 

@@ -6,10 +6,11 @@
 //!   pqi-rustls client --port N --ca F [--server-name S] [--groups a,b] [--cipher-suites a,b]
 //!                     [--cert F --key F] [--resume] [--early-data TEXT] [--message TEXT]
 //!
-//! Everything happens on 127.0.0.1. The client sends one line; the server echoes it and prints
-//! `listening on 127.0.0.1:N` on stderr once it accepts. Each side prints one JSON report per
-//! connection on stdout. Exit status: 0 all connections ok, 1 a connection failed, 2 the
-//! program could not start (bad flags, unknown or unimplemented group, unreadable files, port).
+//! Everything happens on 127.0.0.1 (server --port 0: any free port). The server prints
+//! `listening on 127.0.0.1:N` on stderr once it listens; the client sends one line, the server
+//! echoes it. Each side prints one JSON report per connection on stdout. Exit status: 0 all
+//! connections ok, 1 a connection failed, 2 the program could not start (bad flags, unknown or
+//! unimplemented group, unreadable files, port in use).
 
 mod flags;
 mod link;
@@ -53,8 +54,8 @@ fn main() -> ExitCode {
 fn server(args: &[String]) -> Result<bool, String> {
     let flags = Flags::parse(
         args,
-        &["port", "cert", "key", "groups", "cipher-suites", "ca", "count", "tickets", "max-early-data"],
-        &["client-auth"],
+        "port cert key groups cipher-suites ca count tickets max-early-data",
+        "client-auth",
     )?;
     if flags.has("client-auth") && !flags.has("ca") {
         return Err("--client-auth needs --ca".into());
@@ -72,8 +73,8 @@ fn server(args: &[String]) -> Result<bool, String> {
     )?;
     let count: usize = flags.number("count", 1)?;
     let port: u16 = flags.number("port", 0)?;
-    let listener =
-        TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("bind 127.0.0.1:{port}: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("bind 127.0.0.1:{port}: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     eprintln!("listening on 127.0.0.1:{port}");
 
@@ -114,11 +115,8 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream) -> Report {
 fn client(args: &[String]) -> Result<bool, String> {
     let flags = Flags::parse(
         args,
-        &[
-            "port", "ca", "server-name", "groups", "cipher-suites", "cert", "key", "early-data",
-            "message",
-        ],
-        &["resume"],
+        "port ca server-name groups cipher-suites cert key early-data message",
+        "resume",
     )?;
     let early_data = flags.get("early-data");
     if early_data.is_some() && !flags.has("resume") {

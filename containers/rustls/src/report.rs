@@ -107,9 +107,11 @@ impl Report {
         };
         Self {
             ok: error.is_none(),
+            // The configs allow TLS 1.3 only.
             version: state
                 .protocol_version()
-                .map(|v| if v == ProtocolVersion::TLSv1_3 { "TLSv1.3" } else { "TLSv1.2" }),
+                .filter(|v| *v == ProtocolVersion::TLSv1_3)
+                .map(|_| "TLSv1.3"),
             group: state.negotiated_key_exchange_group().and_then(|negotiated| {
                 let known = setup::groups();
                 known.iter().find(|(_, g)| g.name() == negotiated.name()).map(|(n, _)| *n)

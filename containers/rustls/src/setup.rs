@@ -105,9 +105,10 @@ pub fn client_config(
     provider: Arc<CryptoProvider>,
     options: &ClientOptions,
 ) -> Result<Arc<ClientConfig>, String> {
-    let verifier = WebPkiServerVerifier::builder_with_provider(roots(options.ca)?, provider.clone())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let verifier =
+        WebPkiServerVerifier::builder_with_provider(roots(options.ca)?, provider.clone())
+            .build()
+            .map_err(|e| e.to_string())?;
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| e.to_string())?

@@ -77,7 +77,7 @@ export function CellPage({ here, report, r }: { here: Here; report: Report; r: R
       {r.sentHex !== undefined && (
         <>
           <h2 id="sent">Bytes the adversary sent</h2>
-          <pre class="hex">{r.sentHex}</pre>
+          <pre class="hex" tabindex={0}>{r.sentHex}</pre>
         </>
       )}
 
@@ -86,15 +86,16 @@ export function CellPage({ here, report, r }: { here: Here; report: Report; r: R
         ? <Transcript entries={o.wire.transcript} />
         : <p>No transcript was recorded.</p>}
 
+      {/* Long logs scroll inside their box; tabindex lets a keyboard reach and scroll them. */}
       <h2 id="logs">Logs</h2>
       <div class="two">
         <section aria-labelledby="log-client">
           <h3 id="log-client">client log ({r.client})</h3>
-          <pre>{r.logs.client || "(empty)"}</pre>
+          <pre tabindex={0}>{r.logs.client || "(empty)"}</pre>
         </section>
         <section aria-labelledby="log-server">
           <h3 id="log-server">server log ({r.server})</h3>
-          <pre>{r.logs.server || "(empty)"}</pre>
+          <pre tabindex={0}>{r.logs.server || "(empty)"}</pre>
         </section>
       </div>
 
@@ -259,7 +260,7 @@ function Wire({ wire }: { wire: WireObservation }) {
       </table>
       {wire.flights.length > 0 && (
         <table>
-          <caption>First flights</caption>
+          <caption>Flights: each side's run of records before the other answers</caption>
           <thead>
             <tr>
               <th scope="col">from</th>
@@ -293,15 +294,18 @@ function Transcript({ entries }: { entries: TranscriptEntry[] }) {
             <summary>
               {e.direction === "sent" ? "client → server" : "server → client"} at {ms(e.at)}:{" "}
               {e.contentType}
-              {e.protection ? ` (protected: ${e.protection})` : " (in clear)"}, {recordSize(e)}{" "}
-              bytes
+              {e.protection === null
+                ? " (in clear)"
+                : e.protection === "protected"
+                ? " (encrypted)"
+                : ` (encrypted, ${e.protection} keys)`}, {recordSize(e)} bytes
             </summary>
             {e.fields.map((f) => <FieldTree f={f} depth={0} />)}
             <details>
               <summary>
                 record bytes (hex{e.hex.endsWith("…") ? ", cut short by the tap" : ""})
               </summary>
-              <pre class="hex">{e.hex}</pre>
+              <pre class="hex" tabindex={0}>{e.hex}</pre>
             </details>
           </details>
         </li>

@@ -1,11 +1,10 @@
 // What changed between two runs: what broke, what got fixed, what negotiated another group.
 
 import type { Report } from "../../report/schema.ts";
-import { cellSlug } from "../cells.ts";
 import { type Change, diffRuns } from "../diff.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
-import { Mark } from "../parts.tsx";
+import { CellLink, Mark } from "../parts.tsx";
 import { DiffForm } from "./runs.tsx";
 
 export function DiffPage(
@@ -68,9 +67,9 @@ function Side({ here, run, c }: { here: Here; run: Report; c: Change["before"] }
   if (!c) return <td class="none">not in this run</td>;
   return (
     <td class={`o-${c.outcome}`}>
-      <a href={to(here, paths.cell(run.id, cellSlug(c)))}>
+      <CellLink here={here} report={run} r={c}>
         <Mark outcome={c.outcome} />
-      </a>{" "}
+      </CellLink>{" "}
       {c.observed?.group ?? ""}
     </td>
   );

@@ -3,14 +3,13 @@
 // versions that ran. `/` shows the newest run with this same page.
 // deno-lint-ignore-file jsx-key -- rendered once on the server: keys reconcile nothing
 
-import { OUTCOMES, type Report, type Result } from "../../report/schema.ts";
-import { cellSlug } from "../cells.ts";
+import { cellId, OUTCOMES, type Report, type Result } from "../../report/schema.ts";
 import { CHART_SUITES, groupCosts } from "../chart.tsx";
 import { CONFORMANCE_SUITE, conformanceTables, verdictText } from "../conformance.ts";
 import { type Filter, isFiltered, matches } from "../filter.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
-import { Mark, ms, ProvenanceTable, RunStatus, totalsOf } from "../parts.tsx";
+import { CellLink, Mark, ms, ProvenanceTable, RunStatus, totalsOf } from "../parts.tsx";
 import { implsOf } from "../support.ts";
 
 export interface MatrixProps {
@@ -61,8 +60,12 @@ export function MatrixPage({ here, report, previous, filter, latest }: MatrixPro
         <dt>links</dt>
         <dd>
           <a href={to(here, paths.run(report.id))}>permalink to this run</a>
-          {" · "}
-          <a href={to(here, paths.apiRun(report.id))}>JSON</a>
+          {here.detailed(report.id) && (
+            <>
+              {" · "}
+              <a href={to(here, paths.apiRun(report.id))}>JSON</a>
+            </>
+          )}
           {previous && (
             <>
               {" · "}
@@ -146,8 +149,11 @@ function SuiteGrid(
   },
 ) {
   if (results.length === 0) return null;
-  const clients = unique(results.map((r) => r.client));
-  const servers = unique(results.map((r) => r.server));
+  // Every suite lists implementations in the run's order, so columns line up across tables.
+  const order = implsOf(report);
+  const inOrder = (ids: string[]) => order.filter((id) => ids.includes(id));
+  const clients = inOrder(results.map((r) => r.client));
+  const servers = inOrder(results.map((r) => r.server));
   const cases = unique(results.map((r) => r.case));
   const at = new Map(results.map((r) => [`${r.case} ${r.client} ${r.server}`, r]));
   return (
@@ -203,10 +209,11 @@ function Cell({ here, report, r }: { here: Here; report: Report; r: Result }) {
       data-server={r.server}
       data-suite={r.suite}
     >
-      <a href={to(here, paths.cell(report.id, cellSlug(r)))} title={r.reason}>
+      <CellLink here={here} report={report} r={r} title={r.reason}>
         <Mark outcome={r.outcome} />
         <span class="group">{group ?? (r.observed ? "no group" : "not run")}</span>
-      </a>
+        {report.regressions.includes(cellId(r)) && <strong class="regression">regression</strong>}
+      </CellLink>
     </td>
   );
 }
@@ -235,7 +242,7 @@ function Conformance({ here, report, filter }: { here: Here; report: Report; fil
             {t.rows.map(({ result, verdict }) => (
               <tr>
                 <th scope="row">
-                  <a href={to(here, paths.cell(report.id, cellSlug(result)))}>{result.title}</a>
+                  <CellLink here={here} report={report} r={result}>{result.title}</CellLink>
                 </th>
                 <td>
                   {result.expected.kind === "alert"

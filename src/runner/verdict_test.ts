@@ -1,0 +1,228 @@
+// The conformance verdict on real observations: TS↔TS connections over 127.0.0.1 through the wire
+// tap, one side misbehaving (src/tls/adversary_testing.ts), merged by observe() exactly as a cell
+// is, then classified. Plus the conformance suite's own consistency.
+
+import { equal, match, ok } from "node:assert/strict";
+import type { Case } from "./case.ts";
+import { observe } from "./judge.ts";
+import { classifyConformance, serverCleartextHandshake } from "./verdict.ts";
+import { conformance } from "../../suites/conformance.ts";
+import { ts } from "../peers/ts.ts";
+import type { Role } from "../peers/types.ts";
+import { buildAdversary, MISBEHAVIOURS, parseHookSpec } from "../tls/adversary.ts";
+import { contextOf, sentCleartextHex } from "../tls/adversary.ts";
+import { duel, type DuelOptions } from "../tls/adversary_testing.ts";
+import { TlsClient } from "../tls/client.ts";
+import { testPki } from "../tls/test_pki.ts";
+import { openTap } from "../wire/tap.ts";
+import type { Observation } from "../report/schema.ts";
+
+type Pick2 = Pick<Case, "expect" | "misbehaviour">;
+
+const caseOf = (
+  hook: string,
+  roleUnderTest: Role,
+  expect: Case["expect"],
+): Pick2 => ({ expect, misbehaviour: { hook, roleUnderTest, source: "test source §0" } });
+
+async function observed(opts: DuelOptions): Promise<Observation> {
+  const d = await duel(opts);
+  return observe(d.wire, d.client, d.server);
+}
+
+const alertCase = (hook: string, by: Role, alert: string) =>
+  caseOf(hook, by, { kind: "alert", by, alert } as Case["expect"]);
+
+Deno.test("verdict: correct-alert, and wrong-alert on the same observation", async () => {
+  const obs = await observed({
+    adversary: "client",
+    hooks: ["truncate-share"],
+    client: { groups: ["MLKEM768"] },
+    server: { groups: ["MLKEM768"] },
+  });
+  const right = classifyConformance(
+    alertCase("truncate-share", "server", "illegal_parameter"),
+    obs,
+  );
+  equal(right.classification, "correct-alert");
+  equal(right.outcome, "pass");
+  const wrong = classifyConformance(alertCase("truncate-share", "server", "decode_error"), obs);
+  equal(wrong.classification, "wrong-alert");
+  equal(wrong.alert, "illegal_parameter");
+  equal(wrong.outcome, "fail");
+  match(wrong.reason, /Expected decode_error from the server but it sent illegal_parameter/);
+});
+
+Deno.test("verdict: a client's alert on a bad ServerHello, read by the reference server", async () => {
+  // The check fails while processing the ServerHello, before any key is installed: in clear.
+  const obs = await observed({
+    adversary: "server",
+    hooks: ["echo-cert-with-psk-unoffered"],
+    client: { groups: ["X25519MLKEM768"] },
+    server: { groups: ["X25519MLKEM768"] },
+  });
+  const v = classifyConformance(
+    alertCase("echo-cert-with-psk-unoffered", "client", "unsupported_extension"),
+    obs,
+  );
+  equal(v.classification, "correct-alert");
+  equal(v.outcome, "pass");
+});
+
+Deno.test("verdict: alert-unreadable when the misbehaviour makes the keys differ", async () => {
+  const obs = await observed({
+    adversary: "server",
+    hooks: ["swap-hybrid-components"],
+    client: { groups: ["X25519MLKEM768"] },
+    server: { groups: ["X25519MLKEM768"] },
+  });
+  // The TS client sent bad_record_mac under its own (different) handshake keys: nobody reads it.
+  equal(obs.alert?.name === "bad_record_mac" && obs.alert.by !== "unknown", false);
+  const v = classifyConformance(
+    alertCase("swap-hybrid-components", "client", "bad_record_mac"),
+    obs,
+  );
+  equal(v.classification, "alert-unreadable", v.reason);
+  equal(v.outcome, "pass");
+  match(v.reason, /19-byte protected record/);
+  // The same evidence where a clear illegal_parameter was due: the client derived keys instead.
+  const w = classifyConformance(
+    alertCase("swap-hybrid-components", "client", "illegal_parameter"),
+    obs,
+  );
+  equal(w.classification, "accepted");
+  equal(w.outcome, "fail");
+});
+
+Deno.test("verdict: accepted when the party under test completes the handshake", async () => {
+  const obs = await observed({
+    adversary: "client",
+    hooks: ["small-records:size=40"],
+    client: { groups: ["X25519MLKEM768"] },
+    server: { groups: ["X25519MLKEM768"] },
+  });
+  const v = classifyConformance(alertCase("small-records", "server", "illegal_parameter"), obs);
+  equal(v.classification, "accepted");
+  equal(v.outcome, "fail");
+  match(v.reason, /completed the handshake/);
+  // Where tolerance is the requirement, the same observation passes.
+  const t = classifyConformance(
+    caseOf("small-records", "server", { kind: "handshake", group: "X25519MLKEM768" }),
+    obs,
+  );
+  equal(t.classification, "tolerated");
+  equal(t.outcome, "pass");
+});
+
+Deno.test("verdict: tolerance required but the peer alerted (and a permitted MAY abort)", async () => {
+  const obs = await observed({
+    adversary: "client",
+    hooks: ["duplicate-share"],
+    client: { groups: ["X25519MLKEM768"] },
+  });
+  // RFC 9846 §4.3.8 lets the server abort with illegal_parameter: a pass.
+  const may = classifyConformance(
+    caseOf("duplicate-share", "server", { kind: "handshake", group: "X25519MLKEM768" }),
+    obs,
+  );
+  equal(may.classification, "correct-alert");
+  equal(may.outcome, "pass");
+  // A hook with no such permission: the same alert is a failure.
+  const no = classifyConformance(
+    caseOf("pq-shares-order", "server", { kind: "handshake", group: "X25519MLKEM768" }),
+    obs,
+  );
+  equal(no.classification, "wrong-alert");
+  equal(no.outcome, "fail");
+});
+
+Deno.test("verdict: a HelloRetryRequest the client should have refused", async () => {
+  const opts: DuelOptions = {
+    adversary: "server",
+    hooks: ["hrr-offered-group:group=x25519"],
+    client: { groups: ["x25519", "X25519MLKEM768"], keyShares: ["x25519"] },
+    server: { groups: ["X25519MLKEM768", "x25519"], preferHrr: true },
+  };
+  const v = classifyConformance(
+    alertCase("hrr-offered-group", "client", "illegal_parameter"),
+    await observed(opts),
+  );
+  equal(v.classification, "correct-alert");
+  // A harmless HRR rewrite (to the group it asked for anyway) shows "carried on": a second
+  // ClientHello answered it.
+  const harmless = classifyConformance(
+    alertCase("hrr-offered-group", "client", "illegal_parameter"),
+    await observed({ ...opts, hooks: ["hrr-offered-group:group=X25519MLKEM768"] }),
+  );
+  equal(harmless.classification, "accepted");
+});
+
+Deno.test("verdict: pq-in-tls12-hello against a TLS 1.3-only server is protocol_version", async () => {
+  const obs = await observed({
+    adversary: "client",
+    hooks: ["pq-in-tls12-hello"],
+    client: { groups: ["X25519MLKEM768", "x25519"] },
+  });
+  equal(serverCleartextHandshake(obs.wire).serverHello, null);
+  const v = classifyConformance(alertCase("pq-in-tls12-hello", "server", "protocol_version"), obs);
+  equal(v.classification, "correct-alert");
+});
+
+Deno.test("verdict: not-applied when the misbehaviour never happened", async () => {
+  // preferHrr, but the client already shares the server's first choice: no HRR to rewrite.
+  const obs = await observed({
+    adversary: "server",
+    hooks: ["hrr-unoffered-group:group=MLKEM1024"],
+    client: { groups: ["X25519MLKEM768", "x25519"], keyShares: ["X25519MLKEM768"] },
+    server: { groups: ["X25519MLKEM768", "x25519"], preferHrr: true },
+  });
+  const v = classifyConformance(
+    alertCase("hrr-unoffered-group", "client", "illegal_parameter"),
+    obs,
+  );
+  equal(v.classification, "not-applied");
+  equal(v.outcome, "error");
+});
+
+Deno.test("verdict: closed-without-alert from a server that just hangs up", async () => {
+  const pki = await testPki();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const tap = await openTap({ target: (listener.addr as Deno.NetAddr).port });
+  const config = { groups: ["MLKEM768" as const], serverName: "localhost", trustAnchors: [pki.ca] };
+  const adv = buildAdversary([parseHookSpec("pad-share")], contextOf("client", config));
+  const [conn, tcp] = await Promise.all([
+    listener.accept(),
+    Deno.connect({ hostname: "127.0.0.1", port: tap.port }),
+  ]);
+  const c = new TlsClient(tcp, { ...config, hooks: adv.hooks });
+  await Promise.all([
+    c.handshake().catch(() => {}),
+    (async () => {
+      await conn.read(new Uint8Array(4096));
+      conn.close();
+    })(),
+  ]);
+  listener.close();
+  const { observation } = await tap.finish();
+  const summary = { ...c.summary(), adversary: adv.state, sentHex: sentCleartextHex(c.transcript) };
+  const obs = observe(observation, summary, null);
+  const v = classifyConformance(alertCase("pad-share", "server", "illegal_parameter"), obs);
+  equal(v.classification, "closed-without-alert");
+  equal(v.outcome, "fail");
+  match(v.reason, /closed the connection without an alert/);
+});
+
+Deno.test("conformance suite: ids unique, hooks known, each adversary config accepted", () => {
+  ok(conformance.length >= 60);
+  equal(new Set(conformance.map((c) => c.id)).size, conformance.length);
+  for (const c of conformance) {
+    const m = c.misbehaviour!;
+    ok(MISBEHAVIOURS.has(m.hook), c.id);
+    match(m.source, /(RFC \d+|draft-ietf-[a-z-]+-\d+) §/, c.id);
+    const advRole: Role = m.roleUnderTest === "server" ? "client" : "server";
+    equal(c.only?.[advRole]?.[0], "ts", c.id);
+    equal(c[advRole].hook?.name, m.hook, c.id);
+    if (c.expect.kind === "alert") equal(c.expect.by, m.roleUnderTest, c.id);
+    equal(ts.refuse!(advRole, c[advRole]), null, c.id);
+  }
+});

@@ -1,0 +1,92 @@
+// Test helper: one TS↔TS connection over 127.0.0.1 through the wire tap, with one side playing
+// the adversary (src/tls/adversary.ts) exactly as the command-line peer would: same hooks, same
+// pacing, and the same `adversary`/`sentHex` fields added to its summary.
+
+import { type BuiltAdversary, contextOf, parseHookSpec, sentCleartextHex } from "./adversary.ts";
+import { buildAdversary } from "./adversary.ts";
+import { TlsClient } from "./client.ts";
+import type { ClientConfig, ServerConfig } from "./config.ts";
+import type { Transport } from "./connection.ts";
+import { TlsServer } from "./server.ts";
+import type { ConnectionSummary } from "./summary.ts";
+import { testPki } from "./test_pki.ts";
+import { openTap } from "../wire/tap.ts";
+import type { WireObservation } from "../report/schema.ts";
+
+export type AdversaryRole = "client" | "server";
+
+export interface DuelSummary extends ConnectionSummary {
+  adversary?: BuiltAdversary["state"];
+  sentHex?: string;
+}
+
+export interface Duel {
+  client: DuelSummary;
+  server: DuelSummary;
+  wire: WireObservation;
+}
+
+export interface DuelOptions {
+  /** The side that misbehaves. */
+  adversary: AdversaryRole;
+  /** --hook specs, NAME[:k=v,…]. */
+  hooks: string[];
+  client?: Partial<ClientConfig>;
+  server?: Partial<ServerConfig>;
+}
+
+const pki = await testPki();
+const p256 = await pki.leaf("ecdsa-p256");
+const enc = new TextEncoder();
+
+/** Runs one connection; never throws for TLS failures (they are in the summaries). */
+export async function duel(opts: DuelOptions): Promise<Duel> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const tap = await openTap({ target: port });
+  const serverConfig: ServerConfig = { certificate: p256, ...opts.server } as ServerConfig;
+  const clientConfig: ClientConfig = {
+    serverName: "localhost",
+    trustAnchors: [pki.ca],
+    ...opts.client,
+  };
+  const advConfig = opts.adversary === "client" ? clientConfig : serverConfig;
+  const adv = buildAdversary(opts.hooks.map(parseHookSpec), contextOf(opts.adversary, advConfig));
+  const hooked = <T extends object>(role: AdversaryRole, config: T): T =>
+    role === opts.adversary ? { ...config, hooks: adv.hooks } : config;
+  const wrap = (role: AdversaryRole, t: Transport) => role === opts.adversary ? adv.paced(t) : t;
+
+  const [tcpServer, tcpClient] = await Promise.all([
+    listener.accept(),
+    Deno.connect({ hostname: "127.0.0.1", port: tap.port }),
+  ]);
+  const s = new TlsServer(wrap("server", tcpServer), hooked("server", serverConfig));
+  const c = new TlsClient(wrap("client", tcpClient), hooked("client", clientConfig));
+  // A side that stops talking must not hang the test.
+  const timer = setTimeout(() => {
+    s.conn.abort();
+    c.conn.abort();
+  }, 10_000);
+  await Promise.all([
+    (async () => {
+      await s.handshake();
+      const line = await s.read();
+      if (line) await s.write(line);
+      await s.close();
+    })().catch(() => {}),
+    (async () => {
+      await c.handshake();
+      await c.write(enc.encode("ping\n"));
+      await c.read();
+      await c.close();
+    })().catch(() => {}),
+  ]);
+  clearTimeout(timer);
+  listener.close();
+  const { observation } = await tap.finish();
+  const extras = (e: TlsClient | TlsServer, role: AdversaryRole): DuelSummary =>
+    role === opts.adversary
+      ? { ...e.summary(), adversary: adv.state, sentHex: sentCleartextHex(e.transcript) }
+      : e.summary();
+  return { client: extras(c, "client"), server: extras(s, "server"), wire: observation };
+}
