@@ -60,6 +60,29 @@ export interface Observation {
   disagreements: string[];
 }
 
+/**
+ * How the library under test answered a deliberate misbehaviour of the reference peer
+ * (suites/conformance.ts); src/runner/verdict.ts decides which one from the evidence.
+ */
+export const CLASSIFICATIONS = [
+  "correct-alert",
+  "wrong-alert",
+  "closed-without-alert",
+  "accepted",
+  "alert-unreadable",
+  "tolerated",
+  "not-applied",
+] as const;
+export type Classification = typeof CLASSIFICATIONS[number];
+
+export interface ConformanceFinding {
+  /** The side played by the library under test. */
+  roleUnderTest: "client" | "server";
+  classification: Classification;
+  /** The alert the library under test sent, when anyone could read it. */
+  alert: string | null;
+}
+
 export interface Result {
   case: string;
   suite: string;
@@ -75,7 +98,9 @@ export interface Result {
   logs: { client: string; server: string };
   durations: { totalMs: number; handshakeMs: number | null };
   attempts: number;
-  /** For conformance cells: the exact bytes the adversary sent (hex). */
+  /** For conformance cells: what the library under test did. */
+  conformance?: ConformanceFinding;
+  /** For conformance cells: the exact bytes the adversary sent in clear (hex). */
   sentHex?: string;
 }
 

@@ -4,7 +4,7 @@
 
 import type { Cell } from "./plan.ts";
 import { allOk, finalReport, judge, observe } from "./judge.ts";
-import { classifyConformance } from "./verdict.ts";
+import { judgeConformance } from "./verdict.ts";
 import type { ImplId, PkiPaths } from "../peers/types.ts";
 import type { Outcome, Result, WireObservation } from "../report/schema.ts";
 import { boundLog } from "../report/store.ts";
@@ -148,10 +148,10 @@ async function attempt(cell: Cell, env: CellEnv, n: number): Promise<Attempt> {
   const early = processOutcome(cell, pair, env.timeoutMs, observation);
   if (early) return { ...result, ...early };
   // A conformance case (the reference peer misbehaving on purpose) has its own verdict.
-  const { outcome, reason } = cell.case.misbehaviour
-    ? classifyConformance(cell.case, observed)
+  const verdict = cell.case.misbehaviour
+    ? judgeConformance(cell.case, observed)
     : judge(cell.case.expect, observed);
-  return { ...result, outcome, reason };
+  return { ...result, ...verdict };
 }
 
 /**

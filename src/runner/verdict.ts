@@ -17,20 +17,15 @@ import type { Case } from "./case.ts";
 import { finalReport, judge } from "./judge.ts";
 import type { PeerReport, Role } from "../peers/types.ts";
 import type { TsReportExtras } from "../peers/ts.ts";
-import type { Observation, WireObservation } from "../report/schema.ts";
+import type {
+  Classification,
+  Observation,
+  Result,
+  WireObservation,
+} from "../report/schema.ts";
 import { MISBEHAVIOURS } from "../tls/adversary.ts";
 import { GROUPS, isPostQuantum, nameOf } from "../tls/names.ts";
 
-export const CLASSIFICATIONS = [
-  "correct-alert",
-  "wrong-alert",
-  "closed-without-alert",
-  "accepted",
-  "alert-unreadable",
-  "tolerated",
-  "not-applied",
-] as const;
-export type Classification = typeof CLASSIFICATIONS[number];
 
 export interface ConformanceVerdict {
   classification: Classification;
@@ -374,21 +369,22 @@ const oneLine = (s: string): string => {
 };
 
 /**
- * The judge for a conformance cell: the outcome and one sentence that starts with the
- * classification ("wrong-alert: …"), so the matrix and the reports can show it as is.
+ * The judge for a conformance cell: the outcome, one sentence that starts with the classification
+ * ("wrong-alert: …") so the terminal and the Markdown summary can show it as is, the finding the
+ * web page's conformance table reads, and the bytes the reference peer sent in clear.
  */
 export function judgeConformance(
   c: Pick<Case, "expect" | "misbehaviour">,
   obs: Observation,
-): { outcome: "pass" | "fail" | "error"; reason: string } {
-  const v = classifyConformance(c, obs);
-  return { outcome: v.outcome, reason: `${v.classification}: ${v.reason}` };
-}
-
-/** The bytes the reference peer sent in clear while misbehaving (Result.sentHex), if it said. */
-export function adversarySentHex(c: Pick<Case, "misbehaviour">, obs: Observation): string | null {
+): Pick<Result, "outcome" | "reason" | "conformance" | "sentHex"> {
   const m = c.misbehaviour;
-  if (!m) return null;
+  if (!m) throw new Error("judgeConformance: the case has no misbehaviour");
+  const v = classifyConformance(c, obs);
   const adv = finalReport(obs[other(m.roleUnderTest)]) as AdversaryReport | null;
-  return adv?.sentHex ?? null;
+  return {
+    outcome: v.outcome,
+    reason: `${v.classification}: ${v.reason}`,
+    conformance: { roleUnderTest: m.roleUnderTest, classification: v.classification, alert: v.alert },
+    ...(adv?.sentHex ? { sentHex: adv.sentHex } : {}),
+  };
 }

@@ -1,18 +1,15 @@
 // Conformance cells: the reference peer misbehaves on purpose and the library under test must
-// answer with the right alert. The verdict reads the result's outcome, its reason and the alert
-// that was observed, and names the library and the role it played.
+// answer with the right alert. The runner records what happened (Result.conformance); this module
+// groups those findings into one table per library and role.
 
 import type { ImplId, Role } from "../peers/types.ts";
-import type { Report, Result } from "../report/schema.ts";
+import type { Classification, Report, Result } from "../report/schema.ts";
 
 export const CONFORMANCE_SUITE = "conformance";
 
+/** The runner's finding, or why there is none (the cell errored, timed out or was unsupported). */
 export type Verdict =
-  | { kind: "correct-alert"; alert: string }
-  | { kind: "wrong-alert"; alert: string; expected: string }
-  | { kind: "closed-without-alert" }
-  | { kind: "accepted" }
-  | { kind: "alert-unreadable" }
+  | { kind: Classification; alert: string | null; expected: string | null }
   | { kind: "not-judged"; outcome: string };
 
 export interface ConformanceRow {
@@ -26,29 +23,17 @@ export interface ConformanceTable {
   rows: ConformanceRow[];
 }
 
-/** The role of the library under test: the side expected to detect, else the non-reference side. */
+/** The role of the library under test, as the runner recorded it. */
 function roleUnderTest(r: Result): Role {
+  if (r.conformance) return r.conformance.roleUnderTest;
   if (r.expected.kind === "alert") return r.expected.by;
   return r.client === "ts" && r.server !== "ts" ? "server" : "client";
 }
 
 export function verdict(r: Result): Verdict {
-  if (r.outcome !== "pass" && r.outcome !== "fail") {
-    return { kind: "not-judged", outcome: r.outcome };
-  }
-  const alert = r.observed?.alert?.name ?? null;
-  if (alert === "unreadable" || /unreadable/i.test(r.reason)) return { kind: "alert-unreadable" };
+  if (!r.conformance) return { kind: "not-judged", outcome: r.outcome };
   const expected = r.expected.kind === "alert" ? r.expected.alert : null;
-  if (alert !== null) {
-    return expected === null || alert === expected || r.outcome === "pass"
-      ? { kind: "correct-alert", alert }
-      : { kind: "wrong-alert", alert, expected };
-  }
-  // No alert seen: either the handshake went through (the misbehaviour was accepted) or the
-  // library hung up without saying why.
-  const completed = r.observed?.group != null || r.observed?.client?.ok === true ||
-    r.observed?.server?.ok === true;
-  return completed ? { kind: "accepted" } : { kind: "closed-without-alert" };
+  return { kind: r.conformance.classification, alert: r.conformance.alert, expected };
 }
 
 export function conformanceTables(report: Report): ConformanceTable[] {
@@ -69,15 +54,19 @@ export function conformanceTables(report: Report): ConformanceTable[] {
 export function verdictText(v: Verdict): string {
   switch (v.kind) {
     case "correct-alert":
-      return `correct alert (${v.alert})`;
+      return `correct alert (${v.alert ?? v.expected})`;
     case "wrong-alert":
-      return `wrong alert: ${v.alert} (expected ${v.expected})`;
+      return `wrong alert: ${v.alert ?? "?"} (expected ${v.expected ?? "?"})`;
     case "closed-without-alert":
-      return "closed without alert";
+      return "closed without an alert";
     case "accepted":
       return "accepted the bad input";
     case "alert-unreadable":
-      return "alert unreadable";
+      return "alert unreadable (sent under keys only the peer has)";
+    case "tolerated":
+      return "tolerated, as the spec requires";
+    case "not-applied":
+      return "the misbehaviour never applied";
     case "not-judged":
       return `not judged (${v.outcome})`;
   }
