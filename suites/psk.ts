@@ -3,7 +3,7 @@
 // (see common.ts) so the libraries' stock example programs can play.
 
 import type { Case } from "../src/runner/case.ts";
-import type { GroupName } from "../src/tls/names.ts";
+import { GROUP_NAMES, type GroupName } from "../src/tls/names.ts";
 import { DEFAULT_CERT, examplePsk } from "./common.ts";
 
 const SUITE = "psk";
@@ -45,9 +45,8 @@ export const psk: Case[] = [
     server: { psk: examplePsk("psk_ke") },
     expect: { kind: "handshake", group: null, pskMode: "psk_ke" },
   },
-  dheKe("x25519"),
-  dheKe("MLKEM768"),
-  dheKe("X25519MLKEM768"),
+  // psk_dhe_ke over every group: the PSK question is whether each PQ share still flows with it.
+  ...GROUP_NAMES.map(dheKe),
   {
     id: `${SUITE}/imported-X25519MLKEM768`,
     suite: SUITE,
@@ -91,5 +90,6 @@ export const psk: Case[] = [
     expect: { kind: "handshake", group: "X25519MLKEM768", resumed: true, earlyData: "accepted" },
   },
   certWithPsk("x25519"),
+  certWithPsk("MLKEM768"),
   certWithPsk("X25519MLKEM768"),
 ];
