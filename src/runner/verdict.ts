@@ -17,15 +17,9 @@ import type { Case } from "./case.ts";
 import { finalReport, judge } from "./judge.ts";
 import type { PeerReport, Role } from "../peers/types.ts";
 import type { TsReportExtras } from "../peers/ts.ts";
-import type {
-  Classification,
-  Observation,
-  Result,
-  WireObservation,
-} from "../report/schema.ts";
+import type { Classification, Observation, Result, WireObservation } from "../report/schema.ts";
 import { MISBEHAVIOURS } from "../tls/adversary.ts";
 import { GROUPS, isPostQuantum, nameOf } from "../tls/names.ts";
-
 
 export interface ConformanceVerdict {
   classification: Classification;
@@ -384,7 +378,11 @@ export function judgeConformance(
   return {
     outcome: v.outcome,
     reason: `${v.classification}: ${v.reason}`,
-    conformance: { roleUnderTest: m.roleUnderTest, classification: v.classification, alert: v.alert },
+    conformance: {
+      roleUnderTest: m.roleUnderTest,
+      classification: v.classification,
+      alert: v.alert,
+    },
     ...(adv?.sentHex ? { sentHex: adv.sentHex } : {}),
   };
 }
