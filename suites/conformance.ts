@@ -84,6 +84,9 @@ const SRC = {
     "RFC 10024 §3.1: failures of the ECDH checks are illegal_parameter",
   allZero: "RFC 9846 §7.4.2: implementations MUST check whether the X25519 shared secret is the " +
     "all-zero value and abort; RFC 10024 §3.1: with illegal_parameter",
+  highBit: "RFC 7748 §5: implementations of X25519 MUST mask the most significant bit of the " +
+    "final byte of a received u-coordinate, so a key with that bit set is the same key and the " +
+    "handshake must go on (RFC 9846 §7.4.2 and RFC 10024 use X25519 as RFC 7748 defines it)",
   swapUndetectable: "RFC 10024 §3.1 (X25519MLKEM768: ciphertext ‖ X25519, fixed lengths) with " +
     "FIPS 203 implicit rejection: swapped components decapsulate to a wrong key, so the client " +
     "cannot decrypt the server's flight; RFC 9846 §5.2: a record that fails to decrypt MUST be " +
@@ -206,6 +209,16 @@ const vsServer: Spec[] = [
     library: server("X25519MLKEM768"),
     expect: alert("server", "illegal_parameter"),
     source: SRC.allZero,
+  })),
+  ...(["X25519MLKEM768", "x25519"] as GroupName[]).map((g): Spec => ({
+    hook: "x25519-high-bit",
+    variant: g,
+    title: `${g} client share whose X25519 key has the unused top bit set`,
+    roleUnderTest: "server",
+    adversary: { groups: [g] },
+    library: server(g),
+    expect: { kind: "handshake", group: g },
+    source: SRC.highBit,
   })),
   ...HYBRID_GROUPS.map((g): Spec => ({
     hook: "swap-hybrid-components",
@@ -389,6 +402,16 @@ const vsClient: Spec[] = [
     library: { groups: ["X25519MLKEM768"] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.allZero,
+  })),
+  ...(["X25519MLKEM768", "x25519"] as GroupName[]).map((g): Spec => ({
+    hook: "x25519-high-bit",
+    variant: g,
+    title: `${g} server share whose X25519 key has the unused top bit set`,
+    roleUnderTest: "client",
+    adversary: tsServer(g),
+    library: { groups: [g] },
+    expect: { kind: "handshake", group: g },
+    source: SRC.highBit,
   })),
   ...HYBRID_GROUPS.map((g): Spec => ({
     hook: "swap-hybrid-components",

@@ -403,7 +403,30 @@ export const CATALOGUE: Misbehaviour[] = [
           parts.push(share.subarray(at, at + c[side]));
           at += c[side];
         }
-        return concat(...parts.reverse());
+        const swapped = concat(...parts.reverse());
+        // Where the peer reads an X25519 key it now finds ciphertext bytes. Clearing their top
+        // bit keeps that value one RFC 7748 §5 tells it to accept, so the case measures the
+        // component order every run, not the top-bit rule (x25519-high-bit measures that).
+        const x = componentRange(g, side, isX25519);
+        if (x) swapped[x.end - 1] &= 0x7f;
+        return swapped;
+      });
+    },
+  },
+  {
+    name: "x25519-high-bit",
+    description: "the X25519 public key has its unused top bit set (the same key once masked)",
+    roles: ["client", "server"],
+    appliesTo: "groups with an X25519 component (X25519MLKEM768, x25519)",
+    params: { group: "which share (default: first that fits)" },
+    refuse: (ctx, p) =>
+      refuseShare("a share with an X25519 component", hasComponent(isX25519))(ctx, p),
+    build(ctx, p, applied) {
+      return shareHook(ctx, p, hasComponent(isX25519), applied, (g, share, side) => {
+        const r = componentRange(g, side, isX25519)!;
+        const key = share.slice(r.start, r.end);
+        key[key.length - 1] |= 0x80;
+        return splice(share, r.start, r.end, key);
       });
     },
   },

@@ -89,6 +89,11 @@ const ROWS: Row[] = [
     opts: client(["x25519-all-zero"], only("X25519MLKEM768"), only("X25519MLKEM768")),
     expect: "illegal_parameter",
   },
+  ...(["X25519MLKEM768", "x25519"] as const).map((g): Row => ({
+    title: `x25519-high-bit ${g} (the key is the same once masked)`,
+    opts: client(["x25519-high-bit"], only(g), only(g)),
+    expect: "handshake",
+  })),
   {
     title: "swap-hybrid-components X25519MLKEM768 (client)",
     opts: client(["swap-hybrid-components"], only("X25519MLKEM768"), only("X25519MLKEM768")),
@@ -183,6 +188,11 @@ const ROWS: Row[] = [
     opts: server(["x25519-low-order:point=p"], only("X25519MLKEM768"), only("X25519MLKEM768")),
     expect: "illegal_parameter",
   },
+  ...(["X25519MLKEM768", "x25519"] as const).map((g): Row => ({
+    title: `x25519-high-bit ${g} (server)`,
+    opts: server(["x25519-high-bit"], only(g), only(g)),
+    expect: "handshake",
+  })),
   // ML-KEM decapsulation never fails (implicit rejection), so only the records give it away.
   {
     title: "swap-hybrid-components X25519MLKEM768 (server)",

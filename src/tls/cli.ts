@@ -6,8 +6,9 @@
 //           echoes back the one line each client sends, until stopped or --count connections.
 //   client: connects to 127.0.0.1:PORT, sends one line, reads the echo; exit 0 only on success.
 //           With --resume it connects twice (the second resumes with a ticket from the first);
-//           with --early-data the text goes first, as 0-RTT when a ticket allows it, and the
-//           echo is that text followed by the line.
+//           with --early-data the text goes first, as 0-RTT when a ticket allows it. The echo
+//           is the line alone (servers hand 0-RTT data to the application apart), or, from a
+//           server that keeps it in the stream, the early text followed by the line.
 
 import { adversaryFor, type BuiltAdversary, sentCleartextHex } from "./adversary.ts";
 import { TlsAlert } from "./alert.ts";
@@ -562,6 +563,8 @@ async function serveOne(conn: Transport, config: ServerConfig, opts: Options): P
   const done = watchdog(server, extra);
   try {
     await server.handshake();
+    // Early data is not echoed: like the libraries' servers, we echo only the line that follows.
+    server.takeEarlyData();
     const line = await readLine(server);
     if (line !== null) await server.write(encoder.encode(line + "\n"));
     await server.close();

@@ -195,9 +195,13 @@ export class TlsClient extends TlsEndpoint {
       encodeExtension(SIGNATURE_ALGORITHMS, this.schemes.map((s) => SIGNATURE_SCHEMES[s])),
     );
     this.offer = this.pskOffer(suites.map((s) => SUITES[s]));
-    if (this.offer) {
-      const modes = this.config.pskModes ?? ["psk_dhe_ke"];
+    // A client that keeps tickets says which modes it could resume with even before it has one:
+    // servers such as rustls issue no NewSessionTicket to a client without this extension.
+    const modes = this.config.pskModes ?? ["psk_dhe_ke"];
+    if (this.offer || (this.config.tickets && modes.length > 0)) {
       extensions.push(encodeExtension(PSK_KEY_EXCHANGE_MODES, modes.map((m) => PSK_MODES[m])));
+    }
+    if (this.offer) {
       if (this.offer.early) extensions.push(encodeExtension(EARLY_DATA, true));
       if (this.config.certWithPsk && this.offer.psks.some((p) => p.kind !== "resumption")) {
         extensions.push(encodeExtension(CERT_WITH_EXTERN_PSK, true));

@@ -87,6 +87,14 @@ export abstract class TlsEndpoint {
     this.conn.abort();
   }
 
+  /**
+   * The 0-RTT data received so far, taken out of the stream, for an application that handles
+   * early data apart from what follows the handshake (as the libraries' example servers do).
+   */
+  takeEarlyData(): Uint8Array[] {
+    return this.earlyReceived.splice(0);
+  }
+
   /** Application data; null once the peer has closed. Errors end the connection like above. */
   async read(): Promise<Uint8Array | null> {
     if (this.earlyReceived.length > 0) return this.earlyReceived.shift()!;

@@ -283,6 +283,21 @@ for (const ticketStore of ["stateless", "stateful"] as const) {
   });
 }
 
+Deno.test("tickets go only to a client that lists psk_key_exchange_modes", async () => {
+  await withListener(async (l) => {
+    const tickets = new TicketIssuer();
+    const server = { tickets, ticketCount: 2 };
+    // A client with a ticket store says how it could resume before it holds any ticket (rustls
+    // issues none otherwise), and our server, like rustls, issues none to a client that does not.
+    const store = new TicketStore();
+    assertOk(await connectOnce(l, server, { tickets: store, ticketKey: "k" }));
+    equal(store.count("k"), 2);
+    const refused = new TicketStore();
+    assertOk(await connectOnce(l, server, { tickets: refused, ticketKey: "k", pskModes: [] }));
+    equal(refused.count("k"), 0, "no psk_key_exchange_modes, no tickets");
+  });
+});
+
 Deno.test("resumption: another group, HelloRetryRequest, psk_ke", async (t) => {
   await withListener(async (l) => {
     const tickets = new TicketIssuer();

@@ -644,12 +644,16 @@ export class TlsServer extends TlsEndpoint {
 
   /**
    * `ticketCount` NewSessionTickets, each with its own nonce and age_add, and early_data when we
-   * take 0-RTT. None after an RFC 9973 handshake: its authentication cannot be resumed.
+   * take 0-RTT. None after an RFC 9973 handshake: its authentication cannot be resumed. None to a
+   * client that listed no psk_key_exchange_modes: it could not resume with them (RFC 9846
+   * §4.3.9, "SHOULD NOT send NewSessionTicket with tickets that are not compatible").
    */
   private async sendTickets(): Promise<void> {
     const issuer = this.config.tickets;
     const count = this.config.ticketCount ?? 0;
     if (!issuer || count === 0 || this.negotiated.certWithPsk) return;
+    const modes = getExtension(this.hello.extensions, PSK_KEY_EXCHANGE_MODES, "ClientHello");
+    if (!modes || modes.length === 0) return;
     const rms = this.keys.resumptionMasterSecret(this.transcript_.hash(this.suite));
     for (let i = 0; i < count; i++) {
       const { ticket } = issuer.issue(
