@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { cellId } from "../report/schema.ts";
 import { createApp } from "./app.tsx";
 import { cellSlug } from "./cells.ts";
+import { verdict, verdictText } from "./conformance.ts";
 import { ReportStore } from "./store.ts";
 import { fixtureCopy, fixtureReports, FIXTURES } from "./testing.ts";
 
@@ -258,4 +259,35 @@ Deno.test("a run written while the server is up shows on the next look", async (
   await Deno.copyFile(`${FIXTURES}/${latest.id}.json`, `${dir}/${latest.id}.json`);
   assert.match(await (await live.request("/")).text(), new RegExp(`<code>${latest.id}</code>`));
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("conformance: one table per library and role, each verdict as the runner found it", async () => {
+  const run = reports.find((r) => r.results.some((x) => x.conformance))!;
+  assert.ok(run, "a fixture run with conformance cells");
+  const { status, body } = await get(`/runs/${run.id}`);
+  assert.equal(status, 200);
+  assert.match(body, /Conformance: how each library answers bad input/);
+  const judged = run.results.filter((r) => r.conformance);
+  for (const r of judged) {
+    const f = r.conformance!;
+    const impl = f.roleUnderTest === "client" ? r.client : r.server;
+    assert.ok(body.includes(`<caption>${impl} as ${f.roleUnderTest}</caption>`), impl);
+    assert.ok(body.includes(verdictText(verdict(r))), `${cellId(r)}: ${verdictText(verdict(r))}`);
+  }
+  // A deviation is shown as such, with the alert the library sent and the one required.
+  const wrong = judged.find((r) => r.conformance!.classification === "wrong-alert");
+  if (wrong) {
+    assert.ok(wrong.conformance!.alert, "a wrong alert names the alert that was sent");
+    assert.match(
+      verdictText(verdict(wrong)),
+      new RegExp(`wrong alert: ${wrong.conformance!.alert}`),
+    );
+  }
+  // The cell page shows the verdict and the bytes the reference peer sent in clear.
+  const withBytes = judged.find((r) => r.sentHex)!;
+  assert.ok(withBytes, "a conformance cell that kept the adversary's bytes");
+  const cell = await get(`/runs/${run.id}/cells/${cellSlug(withBytes)}`);
+  assert.equal(cell.status, 200);
+  assert.ok(cell.body.includes(verdictText(verdict(withBytes))));
+  assert.ok(cell.body.includes(withBytes.sentHex!.slice(0, 64)));
 });
