@@ -1,5 +1,5 @@
-// Load benchmark of the results service: `deno run -A src/web/load_bench.ts [--reports DIR]
-// [--path /] [--connections 50] [--seconds 10]`. The server runs in its own process (as
+// Load benchmark of the results service (`deno task bench:web [--reports DIR]
+// [--path /] [--connections 50] [--seconds 10]`). The server runs in its own process (as
 // `deno task serve` would) so the load generator does not share its event loop; autocannon
 // drives it and this prints p50/p99 latency, throughput and errors. Numbers, not a test.
 
