@@ -16,6 +16,7 @@ import { plaintextRecord } from "./record.ts";
 import { TlsServer } from "./server.ts";
 import { testPki } from "./test_pki.ts";
 import { decodeCleartextHandshake, HandshakeAssembler, RecordSplitter } from "./wire.ts";
+import { RFC8448 } from "./testdata/vectors.ts";
 
 const pki = await testPki();
 const leaf = await pki.leaf("mldsa87");
@@ -117,9 +118,7 @@ Deno.test("a handshake record that continues past a key change: unexpected_messa
 });
 
 Deno.test("wire: RecordSplitter and HandshakeAssembler take any split", () => {
-  const v = JSON.parse(
-    Deno.readTextFileSync(new URL("../../../shared/vectors/rfc8448.json", import.meta.url)),
-  );
+  const v = RFC8448;
   const records: string[] = v.scenarios.simple_1rtt.records.map((r: { record: string }) =>
     r.record
   );

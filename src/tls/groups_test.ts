@@ -17,10 +17,9 @@ import {
   withCoefficient,
 } from "./groups.ts";
 import { type AlertName, GROUP_NAMES, type GroupName } from "./names.ts";
+import { RFC8448 } from "./testdata/vectors.ts";
 
-const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/vectors/rfc8448.json", import.meta.url)),
-);
+const vectors = RFC8448;
 
 function assertAlert(fn: () => unknown, alert: AlertName, mentions?: RegExp) {
   assert.throws(fn, (e: unknown) => {

@@ -42,12 +42,11 @@ import {
   TicketIssuer,
   TicketStore,
 } from "./tickets.ts";
+import { RFC8448 } from "./testdata/vectors.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-const VECTORS: Json = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/vectors/rfc8448.json", import.meta.url)),
-);
+const VECTORS: Json = RFC8448;
 const SUITE = SUITES.TLS_AES_128_GCM_SHA256;
 const h = fromHex;
 const FIRST = VECTORS.scenarios.simple_1rtt;

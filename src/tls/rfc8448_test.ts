@@ -28,12 +28,11 @@ import { RecordProtection } from "./record.ts";
 import { TlsServer } from "./server.ts";
 import { recoverPssSalt, rsaKeyFromComponents } from "./signatures.ts";
 import { EXTENSIONS } from "./names.ts";
+import { RFC8448 } from "./testdata/vectors.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-const VECTORS: Json = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/vectors/rfc8448.json", import.meta.url)),
-);
+const VECTORS: Json = RFC8448;
 const SUITE = SUITES.TLS_AES_128_GCM_SHA256;
 const h = fromHex;
 

@@ -20,10 +20,9 @@ import {
   verifySignature,
 } from "./signatures.ts";
 import { parseCertificate } from "./x509.ts";
+import { RFC8448 } from "./testdata/vectors.ts";
 
-const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/vectors/rfc8448.json", import.meta.url)),
-);
+const vectors = RFC8448;
 const rsa = vectors.rsa_private_key;
 const rfc8448Key = () =>
   rsaKeyFromComponents({
