@@ -194,8 +194,9 @@ export type PrivateKey =
 
 /**
  * PKCS#8 PrivateKeyInfo. ML-DSA keys are written in the "both" form of RFC 9881
- * (SEQUENCE { seed, expandedKey }), the form OpenSSL 3.5 writes by default and the one every
- * reader accepts; all three forms are read.
+ * (SEQUENCE { seed, expandedKey }), the form OpenSSL 3.5 writes by default, which OpenSSL, wolfSSL
+ * and rustls load. BoringSSL loads only the seed-only form, so its program re-encodes the key
+ * (containers/boringssl/pqi-boring.ts). All three forms are read.
  */
 export function encodePkcs8(key: PrivateKey): Uint8Array {
   const info = (alg: Uint8Array, inner: Uint8Array) =>
