@@ -13,13 +13,14 @@
 
 import type { SignatureSchemeName } from "../tls/names.ts";
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  ProcessSpec,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type ProcessSpec,
+  type Role,
 } from "./types.ts";
 
 const PROGRAM = ["bun", "/opt/pqi/pqi-boring.ts"];
@@ -129,7 +130,7 @@ export const boringssl: Implementation = {
     if (reports.length === 0) {
       const why = lastLine(output.stderr) ||
         (output.code === null ? "it was killed" : `exit code ${output.code}`);
-      return noReport(`pqi-boring ${role} printed no report: ${why}`);
+      return failedReport(`pqi-boring ${role} printed no report: ${why}`);
     }
     const [first, ...next] = reports;
     return next.length ? { ...first, next } : first;
@@ -151,28 +152,11 @@ export function parseReports(stdout: string): PeerReport[] {
     try {
       const value = JSON.parse(line);
       if (typeof value === "object" && value !== null && typeof value.ok === "boolean") {
-        reports.push({ ...noReport(null), ...value });
+        reports.push({ ...failedReport(null), ...value });
       }
     } catch { /* not a report line */ }
   }
   return reports;
-}
-
-function noReport(error: string | null): PeerReport {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error,
-  };
 }
 
 const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";

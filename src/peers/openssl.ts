@@ -16,13 +16,14 @@
 // with `-early_data`; it exits after its last connection.
 
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  ProcessSpec,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type ProcessSpec,
+  type Role,
 } from "./types.ts";
 import {
   type AlertName,
@@ -281,7 +282,7 @@ function parse(
 ): PeerReport {
   const connections = splitConnections(role, output.stdout + "\n" + output.stderr);
   if (connections.length === 0) {
-    return emptyReport(`${role} printed no TLS trace (exit ${output.code}): ${lastLine(output)}`);
+    return failedReport(`${role} printed no TLS trace (exit ${output.code}): ${lastLine(output)}`);
   }
   const [first, ...rest] = connections.map((c) => report(role, c));
   return rest.length ? { ...first, next: rest } : first;
@@ -420,21 +421,4 @@ function groupName(code: number): GroupName | null {
 
 function lastLine(o: { stdout: string; stderr: string }): string {
   return (o.stderr + "\n" + o.stdout).split("\n").filter((l) => l.trim()).at(-1) ?? "no output";
-}
-
-function emptyReport(error: string): PeerReport {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error,
-  };
 }

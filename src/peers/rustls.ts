@@ -14,13 +14,14 @@
 
 import { ALERTS, type GroupName, GROUPS } from "../tls/names.ts";
 import { capabilities, lacks } from "./capabilities.ts";
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  ProcessSpec,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type ProcessSpec,
+  type Role,
 } from "./types.ts";
 
 const PROGRAM = "/usr/local/bin/pqi-rustls";
@@ -111,7 +112,7 @@ function parse(
   const reports = output.stdout.split("\n").filter((l) => l.startsWith("{")).map(fromJson);
   if (reports.length === 0) {
     const said = output.stderr.trim().split("\n").filter(Boolean).at(-1);
-    return noConnection(
+    return failedReport(
       `${role} made no connection: ${said ?? `no output (exit code ${output.code})`}`,
     );
   }
@@ -124,7 +125,7 @@ function fromJson(line: string): PeerReport {
   try {
     r = JSON.parse(line);
   } catch {
-    return noConnection(`unreadable report line: ${line}`);
+    return failedReport(`unreadable report line: ${line}`);
   }
   const oneOf = <T extends string>(value: unknown, allowed: readonly string[]) =>
     typeof value === "string" && allowed.includes(value) ? value as T : null;
@@ -150,23 +151,6 @@ function fromJson(line: string): PeerReport {
     certWithPsk: bool(r.certWithPsk),
     alert,
     error: alert === null && typeof r.alert === "string" ? `${error} (alert ${r.alert})` : error,
-  };
-}
-
-function noConnection(error: string): PeerReport {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error,
   };
 }
 

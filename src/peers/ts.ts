@@ -5,13 +5,14 @@
 // the first connection's report with the resumed one in `next`.
 
 import { capabilities } from "./capabilities.ts";
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  ProcessSpec,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type ProcessSpec,
+  type Role,
 } from "./types.ts";
 import type { CertKind } from "../tls/names.ts";
 import { contextOf, formatHookSpec, refuseHook } from "../tls/adversary.ts";
@@ -171,20 +172,9 @@ export const ts: Implementation = {
     }
     if (reports.length === 0) {
       const why = output.stderr.trim().split("\n").at(-1) ?? "";
-      return {
-        ok: false,
-        version: null,
-        group: null,
-        cipherSuite: null,
-        helloRetryRequest: null,
-        resumed: null,
-        pskMode: null,
-        pskIdentity: null,
-        earlyData: null,
-        certWithPsk: null,
-        alert: null,
-        error: `${role} printed no summary (exit ${output.code})${why ? `: ${why}` : ""}`,
-      };
+      return failedReport(
+        `${role} printed no summary (exit ${output.code})${why ? `: ${why}` : ""}`,
+      );
     }
     const [first, ...next] = reports;
     return next.length ? { ...first, next } : first;

@@ -148,6 +148,24 @@ export interface PeerReport {
   next?: PeerReport[];
 }
 
+/** A failed connection about which nothing is known but `error` (nothing was reported). */
+export function failedReport(error: string | null): PeerReport {
+  return {
+    ok: false,
+    version: null,
+    group: null,
+    cipherSuite: null,
+    helloRetryRequest: null,
+    resumed: null,
+    pskMode: null,
+    pskIdentity: null,
+    earlyData: null,
+    certWithPsk: null,
+    alert: null,
+    error,
+  };
+}
+
 export interface Provenance {
   id: ImplId;
   name: string;

@@ -26,13 +26,14 @@ import {
   type SignatureSchemeName,
 } from "../tls/names.ts";
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  ProcessSpec,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type ProcessSpec,
+  type Role,
 } from "./types.ts";
 
 // --- The example programs' vocabulary ----------------------------------------------------------
@@ -383,7 +384,7 @@ function parse(role: Role, output: { stdout: string; stderr: string; code: numbe
   if (blocks.length === 0) {
     const said = [...before].reverse().find((l) => /^wolfSSL error: |error -\d+/.test(l)) ??
       before.filter(Boolean).at(-1);
-    return noConnection(
+    return failedReport(
       said
         ? `${role} made no connection: ${said}`
         : `${role} made no connection (exit code ${output.code})`,
@@ -394,23 +395,6 @@ function parse(role: Role, output: { stdout: string; stderr: string; code: numbe
   );
   const [first, ...next] = reports;
   return next.length ? { ...first, next } : first;
-}
-
-function noConnection(error: string): PeerReport {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error,
-  };
 }
 
 // --- The implementation ------------------------------------------------------------------------
