@@ -1,13 +1,14 @@
 // One connection between two implementations: start the server, wait until it listens, run the
 // client, then collect both sides' own reports. The runner's cells and the adapter tests use it.
 
-import type {
-  CellContext,
-  EndpointConfig,
-  Implementation,
-  PeerReport,
-  PkiPaths,
-  Role,
+import {
+  type CellContext,
+  type EndpointConfig,
+  failedReport,
+  type Implementation,
+  type PeerReport,
+  type PkiPaths,
+  type Role,
 } from "../peers/types.ts";
 import { freePort, portInUse } from "./ports.ts";
 import type { ProcessResult } from "./process.ts";
@@ -123,23 +124,6 @@ function notRun(serverPort: number, why: string): PairResult {
     serverPort,
     timedOut: false,
     serverNeverReady: why,
-  };
-}
-
-export function failedReport(error: string): PeerReport {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error,
   };
 }
 
