@@ -6,15 +6,13 @@ import assert from "node:assert/strict";
 import { whyUnsupported } from "./capabilities.ts";
 import { implementation } from "./index.ts";
 import { keySharesFor, rustls } from "./rustls.ts";
-import type { EndpointConfig, Implementation, PkiPaths, Role } from "./types.ts";
+import type { EndpointConfig } from "./types.ts";
 import { ensurePki } from "../pki/pki.ts";
-import type { WireObservation } from "../report/schema.ts";
-import { type PairResult, runPair } from "../runtime/pair.ts";
+import type { PairResult } from "../runtime/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
 import { freePort } from "../runtime/ports.ts";
-import { openSandbox, type Sandbox } from "../runtime/sandbox.ts";
 import { GROUP_NAMES, type GroupName } from "../tls/names.ts";
-import { openTap } from "../wire/tap.ts";
+import { withWorld } from "../runtime/testenv.ts";
 
 const openssl = implementation("openssl");
 
@@ -35,61 +33,6 @@ const onlyGroup = (group: GroupName) => ({
 });
 
 // --- A small world: the PKI, a scratch directory and one sandbox per implementation ------------
-
-interface World {
-  sandbox(impl: Implementation): Promise<Sandbox>;
-  pair(
-    client: [Implementation, EndpointConfig],
-    server: [Implementation, EndpointConfig],
-  ): Promise<PairResult & { wire: WireObservation }>;
-}
-
-async function withWorld(body: (w: World) => Promise<void>) {
-  const pkiDir = `${CACHE_DIR}/pki`;
-  const pki: PkiPaths = await ensurePki(pkiDir);
-  const scratch = await Deno.makeTempDir({ prefix: "pqinterop-rustls-" });
-  const sandboxes = new Map<string, Sandbox>();
-  const sandbox = async (impl: Implementation) => {
-    let s = sandboxes.get(impl.id);
-    if (!s) {
-      s = await openSandbox(impl, { mounts: [pkiDir, scratch] });
-      sandboxes.set(impl.id, s);
-    }
-    return s;
-  };
-  const world: World = {
-    sandbox,
-    async pair([ci, cc], [si, sc]) {
-      for (const [impl, role, config] of [[ci, "client", cc], [si, "server", sc]] as const) {
-        const why = whyUnsupported(impl.capabilities, role as Role, config) ??
-          impl.refuse?.(role as Role, config);
-        assert.equal(why ?? null, null, `${impl.id} ${role} refuses ${JSON.stringify(config)}`);
-      }
-      const serverPort = await freePort();
-      const tap = await openTap({ target: serverPort });
-      try {
-        const result = await runPair({
-          client: { sandbox: await sandbox(ci), impl: ci, config: cc },
-          server: { sandbox: await sandbox(si), impl: si, config: sc },
-          pki,
-          scratch,
-          serverPort,
-          connectPort: tap.port,
-        });
-        const { observation } = await tap.finish();
-        return { ...result, wire: observation };
-      } finally {
-        await tap.finish();
-      }
-    },
-  };
-  try {
-    await body(world);
-  } finally {
-    for (const s of sandboxes.values()) await s.close();
-    await Deno.remove(scratch, { recursive: true });
-  }
-}
 
 /** Both programs' output, for assertion messages. */
 function transcript(r: PairResult): string {

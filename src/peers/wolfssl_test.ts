@@ -5,16 +5,13 @@
 import assert from "node:assert/strict";
 import { whyUnsupported } from "./capabilities.ts";
 import { implementation, IMPLEMENTATIONS } from "./index.ts";
-import type { EndpointConfig, ExternalPsk, Implementation, PkiPaths, Role } from "./types.ts";
+import type { EndpointConfig, ExternalPsk, Implementation } from "./types.ts";
 import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
 import { ensurePki } from "../pki/pki.ts";
-import type { WireObservation } from "../report/schema.ts";
-import { type PairResult, runPair } from "../runtime/pair.ts";
+import type { PairResult } from "../runtime/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
-import { freePort } from "../runtime/ports.ts";
-import { closeAllSandboxes, openSandbox, type Sandbox } from "../runtime/sandbox.ts";
 import { CERT_KINDS, GROUP_NAMES, type GroupName, type PskModeName } from "../tls/names.ts";
-import { openTap } from "../wire/tap.ts";
+import { withWorld } from "../runtime/testenv.ts";
 
 const openssl = implementation("openssl");
 
@@ -31,64 +28,6 @@ const onlyGroup = (group: GroupName) => ({
 });
 
 // --- A small world: the PKI, a scratch directory and one sandbox per implementation ------------
-
-interface World {
-  pki: PkiPaths;
-  sandbox(impl: Implementation): Promise<Sandbox>;
-  pair(
-    client: [Implementation, EndpointConfig],
-    server: [Implementation, EndpointConfig],
-    pki?: PkiPaths,
-  ): Promise<PairResult & { wire: WireObservation }>;
-}
-
-async function withWorld(extraMounts: string[], body: (w: World) => Promise<void>) {
-  const pkiDir = `${CACHE_DIR}/pki`;
-  const pki = await ensurePki(pkiDir);
-  const scratch = await Deno.makeTempDir({ prefix: "pqinterop-wolfssl-" });
-  const sandboxes = new Map<string, Sandbox>();
-  const sandbox = async (impl: Implementation) => {
-    let s = sandboxes.get(impl.id);
-    if (!s) {
-      s = await openSandbox(impl, { mounts: [pkiDir, scratch, ...extraMounts] });
-      sandboxes.set(impl.id, s);
-    }
-    return s;
-  };
-  const world: World = {
-    pki,
-    sandbox,
-    async pair([ci, cc], [si, sc], pkiOverride) {
-      for (const [impl, role, config] of [[ci, "client", cc], [si, "server", sc]] as const) {
-        const why = whyUnsupported(impl.capabilities, role as Role, config) ??
-          impl.refuse?.(role as Role, config);
-        assert.equal(why ?? null, null, `${impl.id} ${role} refuses ${JSON.stringify(config)}`);
-      }
-      const serverPort = await freePort();
-      const tap = await openTap({ target: serverPort });
-      try {
-        const result = await runPair({
-          client: { sandbox: await sandbox(ci), impl: ci, config: cc },
-          server: { sandbox: await sandbox(si), impl: si, config: sc },
-          pki: pkiOverride ?? pki,
-          scratch,
-          serverPort,
-          connectPort: tap.port,
-        });
-        const { observation } = await tap.finish();
-        return { ...result, wire: observation };
-      } finally {
-        await tap.finish();
-      }
-    },
-  };
-  try {
-    await body(world);
-  } finally {
-    await closeAllSandboxes();
-    await Deno.remove(scratch, { recursive: true });
-  }
-}
 
 /** Both programs' output, for assertion messages. */
 function transcript(r: PairResult): string {
@@ -127,7 +66,7 @@ Deno.test("wolfSSL declares every group, and refuses only a P-384 client (no suc
 });
 
 Deno.test("wolfSSL client ↔ wolfSSL server: every group", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     const groups = playableGroups(wolfssl, wolfssl);
     for (const g of groups) {
       const { client, server } = onlyGroup(g);
@@ -152,7 +91,7 @@ Deno.test({
   name: "wolfSSL client → OpenSSL server and OpenSSL client → wolfSSL server: every group",
   ignore: !openssl,
   async fn() {
-    await withWorld([], async (w) => {
+    await withWorld(async (w) => {
       for (const [client, server] of [[wolfssl, openssl!], [openssl!, wolfssl]]) {
         const groups = playableGroups(client, server);
         for (const g of groups) {
@@ -174,7 +113,7 @@ Deno.test({
 });
 
 Deno.test("wolfSSL ↔ wolfSSL: every certificate kind, as server and as client certificate", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     for (const kind of CERT_KINDS) {
       assert.equal(wolfssl.capabilities.certificates[kind], true, kind);
       const r = await w.pair(
@@ -193,7 +132,7 @@ Deno.test("wolfSSL ↔ wolfSSL: every certificate kind, as server and as client 
 // --- PSK, resumption, 0-RTT, RFC 9973 ----------------------------------------------------------
 
 Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_ke uses no group at all", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     const r = await w.pair([wolfssl, { psk: psk("psk_ke") }], [wolfssl, { psk: psk("psk_ke") }]);
     assertHandshake(r, "psk_ke");
     assert.equal(r.server.report.pskMode, "psk_ke");
@@ -207,7 +146,7 @@ Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_ke uses no group at all", 
 });
 
 Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_dhe_ke over ML-KEM groups", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     for (const g of ["X25519MLKEM768", "MLKEM768"] as const) {
       const r = await w.pair(
         [wolfssl, { groups: [g], keyShares: [g], psk: psk("psk_dhe_ke") }],
@@ -225,7 +164,7 @@ Deno.test("wolfSSL ↔ wolfSSL: external PSK with psk_dhe_ke over ML-KEM groups"
 });
 
 Deno.test("wolfSSL ↔ wolfSSL: the second connection resumes, 0-RTT accepted", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     const g = "X25519MLKEM768" as const;
     const r = await w.pair(
       [wolfssl, { groups: [g], keyShares: [g], resume: true }],
@@ -259,7 +198,7 @@ Deno.test("wolfSSL ↔ wolfSSL: RFC 9973 certificate with external PSK, the cert
   // A second, unrelated CA: the client trusting it must refuse the server's certificate.
   const otherDir = `${CACHE_DIR}/pki-other-ca`;
   const other = await ensurePki(otherDir);
-  await withWorld([otherDir], async (w) => {
+  await withWorld(async (w) => {
     const g = "MLKEM768" as const;
     const client: EndpointConfig = {
       groups: [g],
@@ -288,13 +227,13 @@ Deno.test("wolfSSL ↔ wolfSSL: RFC 9973 certificate with external PSK, the cert
     assert.equal(distrust.client.report.alert, "unknown_ca", transcript(distrust));
     assert.equal(distrust.server.report.ok, false);
     assert.equal(distrust.wire.certWithPskEchoed, true, "same handshake up to the certificate");
-  });
+  }, { mounts: [otherDir] });
 });
 
 // --- Declarations match reality ----------------------------------------------------------------
 
 Deno.test("wolfSSL's refusals are real: no P-384 client share, no 'require' for RFC 9973", async () => {
-  await withWorld([], async (w) => {
+  await withWorld(async (w) => {
     // What the client can do toward P-384: share P-256 and let the server ask again.
     const hrr = await w.pair(
       [wolfssl, { groups: ["secp256r1"], keyShares: ["secp256r1"] }],
@@ -327,7 +266,7 @@ Deno.test({
   name: "wolfSSL lacks RFC 9258: an imported PSK does not get through",
   ignore: !importer,
   async fn() {
-    await withWorld([], async (w) => {
+    await withWorld(async (w) => {
       const imported = { ...psk("psk_dhe_ke"), imported: true };
       const r = await w.pair(
         [importer!, { groups: ["x25519"], keyShares: ["x25519"], psk: imported }],
