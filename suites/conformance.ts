@@ -357,11 +357,6 @@ const vsServer: Spec[] = [
 
 // ---------------------------------------------------------------- the library is the client
 
-const tsServer = (...groups: GroupName[]): EndpointConfig => ({
-  groups,
-  certificate: DEFAULT_CERT,
-});
-
 const vsClient: Spec[] = [
   ...PQ_GROUPS.flatMap((g): Spec[] =>
     (["truncate-share", "pad-share", "ciphertext-wrong-length"] as const).map((hook) => ({
@@ -375,7 +370,7 @@ const vsClient: Spec[] = [
           : "with a ciphertext of another ML-KEM parameter set's length"
       }`,
       roleUnderTest: "client",
-      adversary: tsServer(g),
+      adversary: server(g),
       library: { groups: [g] },
       expect: alert("client", "illegal_parameter"),
       source: SRC.ctLength(g),
@@ -386,7 +381,7 @@ const vsClient: Spec[] = [
     variant: g,
     title: `${g} server share with an off-curve point`,
     roleUnderTest: "client",
-    adversary: tsServer(g),
+    adversary: server(g),
     library: { groups: [g] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.ecPoint,
@@ -398,7 +393,7 @@ const vsClient: Spec[] = [
       hook === "x25519-all-zero" ? "all zeros" : "a small-order point"
     }`,
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768"),
+    adversary: server("X25519MLKEM768"),
     library: { groups: ["X25519MLKEM768"] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.allZero,
@@ -408,7 +403,7 @@ const vsClient: Spec[] = [
     variant: g,
     title: `${g} server share whose X25519 key has the unused top bit set`,
     roleUnderTest: "client",
-    adversary: tsServer(g),
+    adversary: server(g),
     library: { groups: [g] },
     expect: { kind: "handshake", group: g },
     source: SRC.highBit,
@@ -418,7 +413,7 @@ const vsClient: Spec[] = [
     variant: g,
     title: `${g} server share with its components swapped`,
     roleUnderTest: "client",
-    adversary: tsServer(g),
+    adversary: server(g),
     library: { groups: [g] },
     // X25519MLKEM768: ct ‖ X25519 swapped still splits into a 1088-byte "ciphertext" and a
     // 32-byte "key", both accepted, so only decryption fails. The NIST hybrids start with a point.
@@ -436,7 +431,7 @@ const vsClient: Spec[] = [
     variant: shared,
     title: `HelloRetryRequest asks for ${shared}, which the client already shared`,
     roleUnderTest: "client",
-    adversary: { ...tsServer(asked, shared), preferHrr: true },
+    adversary: { ...server(asked, shared), preferHrr: true },
     library: { groups: ["X25519MLKEM768", "x25519"], keyShares: [shared] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.hrrOffered,
@@ -447,7 +442,7 @@ const vsClient: Spec[] = [
     variant: g,
     title: `HelloRetryRequest asks for ${g}, which the client does not support`,
     roleUnderTest: "client",
-    adversary: { ...tsServer("X25519MLKEM768", "x25519"), preferHrr: true },
+    adversary: { ...server("X25519MLKEM768", "x25519"), preferHrr: true },
     library: { groups: ["x25519", "X25519MLKEM768"], keyShares: ["x25519"] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.hrrUnoffered,
@@ -458,7 +453,7 @@ const vsClient: Spec[] = [
     variant: "MLKEM1024",
     title: "ServerHello selects MLKEM1024, which the client did not offer",
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768", "x25519"),
+    adversary: server("X25519MLKEM768", "x25519"),
     library: { groups: ["X25519MLKEM768", "x25519"] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.shUnoffered,
@@ -469,7 +464,7 @@ const vsClient: Spec[] = [
     variant: "MLKEM768-unshared",
     title: "ServerHello selects MLKEM768, which the client supports but sent no share for",
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768", "MLKEM768"),
+    adversary: server("X25519MLKEM768", "MLKEM768"),
     library: { groups: ["X25519MLKEM768", "MLKEM768"], keyShares: ["X25519MLKEM768"] },
     expect: alert("client", "illegal_parameter"),
     source: SRC.shUnoffered,
@@ -479,7 +474,7 @@ const vsClient: Spec[] = [
     variant: "certificate",
     title: "ServerHello echoes tls_cert_with_extern_psk the client never offered",
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768"),
+    adversary: server("X25519MLKEM768"),
     library: { groups: ["X25519MLKEM768"] },
     expect: alert("client", "unsupported_extension"),
     source: SRC.unsolicited,
@@ -489,7 +484,7 @@ const vsClient: Spec[] = [
     variant: "psk",
     title: "External PSK handshake; ServerHello adds tls_cert_with_extern_psk, not offered",
     roleUnderTest: "client",
-    adversary: { ...tsServer("X25519MLKEM768"), psk: examplePsk("psk_dhe_ke") },
+    adversary: { ...server("X25519MLKEM768"), psk: examplePsk("psk_dhe_ke") },
     library: { groups: ["X25519MLKEM768"], psk: examplePsk("psk_dhe_ke") },
     expect: alert("client", "unsupported_extension"),
     source: SRC.unsolicited,
@@ -499,7 +494,7 @@ const vsClient: Spec[] = [
     variant: "X25519MLKEM768",
     title: "Client offers only psk_dhe_ke; the ServerHello accepts the PSK without a key_share",
     roleUnderTest: "client",
-    adversary: { ...tsServer("X25519MLKEM768"), psk: examplePsk("psk_dhe_ke") },
+    adversary: { ...server("X25519MLKEM768"), psk: examplePsk("psk_dhe_ke") },
     library: { groups: ["X25519MLKEM768"], psk: examplePsk("psk_dhe_ke") },
     expect: alert("client", "illegal_parameter"),
     source: SRC.pskKe,
@@ -510,7 +505,7 @@ const vsClient: Spec[] = [
     variant: "X25519MLKEM768",
     title: "Server flight in 64-byte records",
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768"),
+    adversary: server("X25519MLKEM768"),
     library: { groups: ["X25519MLKEM768"] },
     expect: { kind: "handshake", group: "X25519MLKEM768" },
     source: SRC.records,
@@ -520,7 +515,7 @@ const vsClient: Spec[] = [
     variant: "X25519MLKEM768",
     title: "Server flight in one-byte records",
     roleUnderTest: "client",
-    adversary: tsServer("X25519MLKEM768"),
+    adversary: server("X25519MLKEM768"),
     library: { groups: ["X25519MLKEM768"] },
     expect: { kind: "handshake", group: "X25519MLKEM768" },
     source: SRC.records,

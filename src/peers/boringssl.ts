@@ -15,6 +15,7 @@ import type { SignatureSchemeName } from "../tls/names.ts";
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
 import {
   type CellContext,
+  chained,
   type EndpointConfig,
   failedReport,
   type Implementation,
@@ -132,8 +133,7 @@ export const boringssl: Implementation = {
         (output.code === null ? "it was killed" : `exit code ${output.code}`);
       return failedReport(`pqi-boring ${role} printed no report: ${why}`);
     }
-    const [first, ...next] = reports;
-    return next.length ? { ...first, next } : first;
+    return chained(reports);
   },
 };
 

@@ -18,6 +18,7 @@
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
 import {
   type CellContext,
+  chained,
   type EndpointConfig,
   failedReport,
   type Implementation,
@@ -284,8 +285,7 @@ function parse(
   if (connections.length === 0) {
     return failedReport(`${role} printed no TLS trace (exit ${output.code}): ${lastLine(output)}`);
   }
-  const [first, ...rest] = connections.map((c) => report(role, c));
-  return rest.length ? { ...first, next: rest } : first;
+  return chained(connections.map((c) => report(role, c)));
 }
 
 function splitConnections(role: Role, text: string): Connection[] {

@@ -16,6 +16,7 @@ import { ALERTS, type GroupName, GROUPS } from "../tls/names.ts";
 import { capabilities, lacks } from "./capabilities.ts";
 import {
   type CellContext,
+  chained,
   type EndpointConfig,
   failedReport,
   type Implementation,
@@ -116,8 +117,7 @@ function parse(
       `${role} made no connection: ${said ?? `no output (exit code ${output.code})`}`,
     );
   }
-  const [first, ...next] = reports;
-  return next.length ? { ...first, next } : first;
+  return chained(reports);
 }
 
 function fromJson(line: string): PeerReport {

@@ -7,6 +7,7 @@
 import { capabilities } from "./capabilities.ts";
 import {
   type CellContext,
+  chained,
   type EndpointConfig,
   failedReport,
   type Implementation,
@@ -176,7 +177,6 @@ export const ts: Implementation = {
         `${role} printed no summary (exit ${output.code})${why ? `: ${why}` : ""}`,
       );
     }
-    const [first, ...next] = reports;
-    return next.length ? { ...first, next } : first;
+    return chained(reports);
   },
 };

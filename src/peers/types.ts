@@ -166,6 +166,15 @@ export function failedReport(error: string | null): PeerReport {
   };
 }
 
+/**
+ * One report per connection, in order (at least one): the first, with the later ones (the
+ * resumed connection) as `next`.
+ */
+export function chained(reports: PeerReport[]): PeerReport {
+  const [first, ...next] = reports;
+  return next.length ? { ...first, next } : first;
+}
+
 export interface Provenance {
   id: ImplId;
   name: string;

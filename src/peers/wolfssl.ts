@@ -28,6 +28,7 @@ import {
 import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
 import {
   type CellContext,
+  chained,
   type EndpointConfig,
   failedReport,
   type Implementation,
@@ -393,8 +394,7 @@ function parse(role: Role, output: { stdout: string; stderr: string; code: numbe
   const reports = blocks.map((b, i) =>
     blockReport(b, notes, role, i < blocks.length - 1 || output.code === 0)
   );
-  const [first, ...next] = reports;
-  return next.length ? { ...first, next } : first;
+  return chained(reports);
 }
 
 // --- The implementation ------------------------------------------------------------------------

@@ -235,7 +235,8 @@ function judgeAlert(expect: Extract<Expectation, { kind: "alert" }>, obs: Observ
   return { outcome: "pass", reason: `The ${expect.by} sent ${expect.alert}, as expected.` };
 }
 
-const oneLine = (s: string): string => {
+/** The first non-empty line of a program's message, shortened for a one-line reason. */
+export const oneLine = (s: string): string => {
   const line = s.split("\n").map((l) => l.trim()).filter(Boolean)[0] ?? "";
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 };

@@ -88,7 +88,8 @@ async function runAll(
   const live = new Set<PeerProcess>();
   const stopLive = () => live.forEach((p) => p.kill().catch(() => {}));
   signal.addEventListener("abort", stopLive, { once: true });
-  const sandboxRepair = repairer(setup, opts);
+  // The repairer replaces the shared sandboxes; a cell with its own has nothing to repair there.
+  const sandboxRepair = opts.sandboxPerCell ? undefined : repairer(setup, opts);
   const one = (cell: Cell) => {
     const run = (sandboxes: Setup["sandboxes"]) =>
       runCell(cell, { ...env, sandboxes: tracking(sandboxes, live), sandboxRepair });
@@ -110,14 +111,14 @@ async function runAll(
  * running at the time share the replacement.
  */
 function repairer(setup: Setup, opts: RunOptions): SandboxRepair {
+  const impls = new Map(implementationsUsed(opts.cells).map((i) => [i.id, i]));
   const replaced = new Map<ImplId, Promise<void>>();
   const replace = (impl: ImplId): Promise<void> => {
     let p = replaced.get(impl);
     if (!p) {
       p = (async () => {
         const old = setup.sandboxes.get(impl);
-        const implementation = opts.cells.find((c) => c.client.id === impl)?.client ??
-          opts.cells.find((c) => c.server.id === impl)!.server;
+        const implementation = impls.get(impl)!;
         if (old && !(old instanceof Error)) await old.close().catch(() => {});
         const fresh = await openSandbox(implementation, {
           mounts: [setup.pkiRoot, setup.scratchRoot],
@@ -131,8 +132,7 @@ function repairer(setup: Setup, opts: RunOptions): SandboxRepair {
   const check = async (impl: ImplId): Promise<void> => {
     await replaced.get(impl);
     const box = setup.sandboxes.get(impl);
-    const implementation = opts.cells.find((c) => c.client.id === impl)?.client ??
-      opts.cells.find((c) => c.server.id === impl)?.server;
+    const implementation = impls.get(impl);
     if (!box || box instanceof Error || implementation?.container === null) return;
     const probe = await box.spawn({ argv: ["true"] }).wait(10_000);
     if (CONTAINER_GONE.test(`${probe.stderr}\n${probe.stdout}`)) await replace(impl);

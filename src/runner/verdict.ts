@@ -14,7 +14,7 @@
 //   not-applied           the misbehaviour never happened, so the cell shows nothing
 
 import type { Case } from "./case.ts";
-import { finalReport, judge } from "./judge.ts";
+import { finalReport, judge, oneLine } from "./judge.ts";
 import type { PeerReport, Role } from "../peers/types.ts";
 import type { TsReportExtras } from "../peers/ts.ts";
 import type { Classification, Observation, Result, WireObservation } from "../report/schema.ts";
@@ -58,7 +58,7 @@ export function classifyConformance(
   const adv = finalReport(obs[A]) as AdversaryReport | null;
   const lib = finalReport(obs[R]);
   const hints = MISBEHAVIOURS.get(m.hook)?.verdict ?? {};
-  const name = `${m.hook}`;
+  const name = m.hook;
 
   if (!adv) {
     return verdict("not-applied", null, "error", `The reference ${A} gave no report.`);
@@ -356,11 +356,6 @@ function serverHelloVersion(b: number[]): number {
   }
   return legacy;
 }
-
-const oneLine = (s: string): string => {
-  const line = s.split("\n").map((l) => l.trim()).filter(Boolean)[0] ?? "";
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
-};
 
 /**
  * The judge for a conformance cell: the outcome, one sentence that starts with the classification

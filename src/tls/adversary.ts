@@ -10,7 +10,7 @@
 //
 //   deno task peer client --port N --ca F --groups MLKEM768 --hook unreduced-coefficient:position=last
 
-import { concat } from "./codec.ts";
+import { concat, fromHex } from "./codec.ts";
 import { DEFAULT_GROUPS, DEFAULT_KEY_SHARES } from "./config.ts";
 import type { Transport } from "./connection.ts";
 import {
@@ -34,7 +34,7 @@ import {
 } from "./groups.ts";
 import type { Hooks } from "./hooks.ts";
 import type { ClientHello, Handshake, ServerHello } from "./messages.ts";
-import { type AlertName, EXTENSIONS, type GroupName, GROUPS, nameOf } from "./names.ts";
+import { type AlertName, EXTENSIONS, type GroupName, GROUPS } from "./names.ts";
 import type { TranscriptEntry } from "./summary.ts";
 
 export type Role = "client" | "server";
@@ -117,12 +117,6 @@ const isHybrid = (g: GroupName) => COMPONENT_LAYOUT[g].length > 1;
 const splice = (share: Uint8Array, start: number, end: number, part: Uint8Array) =>
   concat(share.subarray(0, start), part, share.subarray(end));
 
-/** The ML-KEM ciphertext length of each parameter set, for ciphertext-wrong-length. */
-const CT_LENGTH: Record<string, number> = {
-  "ML-KEM-512": 768,
-  "ML-KEM-768": 1088,
-  "ML-KEM-1024": 1568,
-};
 /** A ciphertext length of another parameter set: what a confused peer would send. */
 const OTHER_CT: Record<string, number> = {
   "ML-KEM-512": 1088,
@@ -143,9 +137,6 @@ export const X25519_LOW_ORDER: Record<string, string> = {
   p: "ed" + "ff".repeat(30) + "7f",
   "p+1": "ee" + "ff".repeat(30) + "7f",
 };
-
-const fromHexString = (hex: string) =>
-  new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16)));
 
 // ---------------------------------------------------------------------------------------------
 // Targets: which share a share-level misbehaviour changes
@@ -218,8 +209,9 @@ function shareHook(
   };
 }
 
-const needRole = (...roles: Role[]) => (ctx: AdversaryContext): string | null =>
-  roles.includes(ctx.role) ? null : `the reference peer must be the ${roles.join(" or ")}`;
+// The role check is refuseHook's (from `roles`); `refuse` says what else a misbehaviour needs.
+const needPsk = (ctx: AdversaryContext): string | null =>
+  ctx.psk ? null : "needs an external PSK on the reference peer";
 
 const firstOf = (...checks: (string | null)[]) => checks.find((c) => c !== null) ?? null;
 
@@ -300,11 +292,7 @@ export const CATALOGUE: Misbehaviour[] = [
       value: "the 12-bit value, 3329..4095 (default 3329 = q)",
       group: "which share (default: first PQ)",
     },
-    refuse: (ctx, p) =>
-      firstOf(
-        needRole("client")(ctx),
-        refuseShare("a share with an ML-KEM component", hasMlkem)(ctx, p),
-      ),
+    refuse: refuseShare("a share with an ML-KEM component", hasMlkem),
     build(ctx, p, applied) {
       const value = num(p, "value", 3329);
       if (value < 3329 || value > 4095) throw new AdversaryError("value must be 3329..4095");
@@ -333,16 +321,12 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["server"],
     appliesTo: PQ,
     params: { length: "ciphertext bytes (default: another parameter set's ct length)" },
-    refuse: (ctx, p) =>
-      firstOf(
-        needRole("server")(ctx),
-        refuseShare("a group with an ML-KEM component", hasMlkem)(ctx, p),
-      ),
+    refuse: refuseShare("a group with an ML-KEM component", hasMlkem),
     build(ctx, p, applied) {
       return shareHook(ctx, p, hasMlkem, applied, (g, share) => {
         const r = componentRange(g, "server", isMlkem)!;
         const length = num(p, "length", OTHER_CT[r.name]);
-        if (length === CT_LENGTH[r.name]) throw new AdversaryError("length is the right one");
+        if (length === r.end - r.start) throw new AdversaryError("length is the right one");
         const ct = new Uint8Array(length);
         ct.set(share.subarray(r.start, Math.min(r.end, r.start + length)));
         return splice(share, r.start, r.end, ct);
@@ -384,7 +368,7 @@ export const CATALOGUE: Misbehaviour[] = [
       if (!hex) throw new AdversaryError(`unknown point "${which}"`);
       return shareHook(ctx, p, hasComponent(isX25519), applied, (g, share, side) => {
         const r = componentRange(g, side, isX25519)!;
-        return splice(share, r.start, r.end, fromHexString(hex));
+        return splice(share, r.start, r.end, fromHex(hex));
       });
     },
   })),
@@ -438,8 +422,6 @@ export const CATALOGUE: Misbehaviour[] = [
     params: { group: "the shared group to leave out (default: first key share)" },
     verdict: { mayAbortWith: ["illegal_parameter"] },
     refuse(ctx, p) {
-      const role = needRole("client")(ctx);
-      if (role) return role;
       const g = groupParam(p) ?? ctx.keyShares[0];
       if (!g || !ctx.keyShares.includes(g)) return "needs a key share to leave out";
       if (ctx.groups.filter((x) => x !== g).length === 0) {
@@ -474,8 +456,7 @@ export const CATALOGUE: Misbehaviour[] = [
     verdict: { mayAbortWith: ["illegal_parameter"] },
     refuse(ctx, p) {
       const g = groupParam(p) ?? ctx.keyShares[0];
-      return needRole("client")(ctx) ??
-        (g && ctx.keyShares.includes(g) ? null : "needs a key share to duplicate");
+      return g && ctx.keyShares.includes(g) ? null : "needs a key share to duplicate";
     },
     build(ctx, p, applied) {
       const g = groupParam(p) ?? ctx.keyShares[0];
@@ -503,8 +484,6 @@ export const CATALOGUE: Misbehaviour[] = [
     appliesTo: "two or more key shares",
     params: { order: "groups separated by '+', e.g. MLKEM768+X25519MLKEM768 (default: reversed)" },
     refuse(ctx, p) {
-      const role = needRole("client")(ctx);
-      if (role) return role;
       if (ctx.keyShares.filter(hasMlkem).length < 2) return "needs two or more PQ key shares";
       const order = orderParam(ctx, p);
       const missing = order.find((g) => !ctx.keyShares.includes(g));
@@ -542,7 +521,6 @@ export const CATALOGUE: Misbehaviour[] = [
     params: { group: "the group the HRR names (required: one the client shared)" },
     refuse: (ctx, p) =>
       firstOf(
-        needRole("server")(ctx),
         p.group === undefined ? "needs group= (a group the client sends a share for)" : null,
         ctx.preferHrr ? null : "needs a server that sends a HelloRetryRequest (preferHrr)",
       ),
@@ -556,7 +534,6 @@ export const CATALOGUE: Misbehaviour[] = [
     params: { group: "the group the HRR names (required: one the client did not offer)" },
     refuse: (ctx, p) =>
       firstOf(
-        needRole("server")(ctx),
         p.group === undefined ? "needs group= (a group the client does not offer)" : null,
         ctx.preferHrr ? null : "needs a server that sends a HelloRetryRequest (preferHrr)",
       ),
@@ -570,8 +547,7 @@ export const CATALOGUE: Misbehaviour[] = [
     params: {
       group: "the group of the wrong share (default: the first ClientHello's first share)",
     },
-    refuse: (ctx) =>
-      firstOf(needRole("client")(ctx), ctx.keyShares.length ? null : "needs a first key share"),
+    refuse: (ctx) => ctx.keyShares.length ? null : "needs a first key share",
     build(ctx, p, applied) {
       const g = groupParam(p) ?? ctx.keyShares[0];
       return {
@@ -596,8 +572,7 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["server"],
     appliesTo: "any group",
     params: { group: "the group the ServerHello names (required)" },
-    refuse: (ctx, p) =>
-      firstOf(needRole("server")(ctx), p.group === undefined ? "needs group=" : null),
+    refuse: (_ctx, p) => p.group === undefined ? "needs group=" : null,
     build(_ctx, p, applied) {
       const g = groupParam(p)!;
       return {
@@ -623,10 +598,7 @@ export const CATALOGUE: Misbehaviour[] = [
     params: {},
     verdict: { tls12Fallback: true },
     refuse: (ctx) =>
-      firstOf(
-        needRole("client")(ctx),
-        ctx.groups.some(hasMlkem) ? null : "needs a post-quantum group in supported_groups",
-      ),
+      ctx.groups.some(hasMlkem) ? null : "needs a post-quantum group in supported_groups",
     build(_ctx, _p, applied) {
       return {
         hooks: {
@@ -649,11 +621,7 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["client"],
     appliesTo: "a client with an external PSK",
     params: {},
-    refuse: (ctx) =>
-      firstOf(
-        needRole("client")(ctx),
-        ctx.psk ? null : "needs an external PSK on the reference peer",
-      ),
+    refuse: needPsk,
     build: (_ctx, _p, applied) => ({
       hooks: finalClientHello((ch) => {
         const psk = getExtension(ch.extensions, PRE_SHARED_KEY_CLIENT);
@@ -677,11 +645,7 @@ export const CATALOGUE: Misbehaviour[] = [
     appliesTo: "a client with an external PSK",
     params: { identity: 'the identity sent (default "pqinterop-unknown-identity")' },
     verdict: { mayAbortWith: ["unknown_psk_identity", "decrypt_error"] },
-    refuse: (ctx) =>
-      firstOf(
-        needRole("client")(ctx),
-        ctx.psk ? null : "needs an external PSK on the reference peer",
-      ),
+    refuse: needPsk,
     build(_ctx, p, applied) {
       const identity = new TextEncoder().encode(str(p, "identity") ?? "pqinterop-unknown-identity");
       return {
@@ -703,11 +667,7 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["server"],
     appliesTo: "a server with an external PSK",
     params: {},
-    refuse: (ctx) =>
-      firstOf(
-        needRole("server")(ctx),
-        ctx.psk ? null : "needs an external PSK on the reference peer",
-      ),
+    refuse: needPsk,
     build: (_ctx, _p, applied) => ({
       hooks: {
         serverHello(sh, isHrr) {
@@ -725,7 +685,7 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["server"],
     appliesTo: "any server (with or without a PSK)",
     params: {},
-    refuse: (ctx) => needRole("server")(ctx),
+    refuse: () => null,
     build: (_ctx, _p, applied) => ({
       hooks: {
         serverHello(sh, isHrr) {
@@ -747,7 +707,7 @@ export const CATALOGUE: Misbehaviour[] = [
       segments: "number of writes (default 8)",
       delayMs: "pause between them (default 20)",
     },
-    refuse: (ctx) => needRole("client")(ctx),
+    refuse: () => null,
     build(_ctx, p, applied) {
       const segments = Math.max(2, num(p, "segments", 8));
       const delayMs = num(p, "delayMs", 20);
@@ -936,17 +896,6 @@ export function composeHooks(list: Hooks[]): Hooks {
   if (ws.length) out.writes = (b) => ws.reduce<Uint8Array[]>((acc, f) => acc.flatMap(f), [b]);
   return out;
 }
-
-/** One line per misbehaviour, for --help and the docs. */
-export function describeCatalogue(): string[] {
-  return CATALOGUE.map((m) => {
-    const params = Object.entries(m.params).map(([k, v]) => `${k}: ${v}`).join("; ");
-    return `${m.name} [${m.roles.join("/")}] ${m.description}${params ? ` (${params})` : ""}`;
-  });
-}
-
-/** Group names by codepoint, for reasons that quote the wire. */
-export const groupNameOf = (code: number): string => nameOf(GROUPS, code);
 
 // ---------------------------------------------------------------------------------------------
 // Glue for the command-line peer

@@ -48,6 +48,12 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     c.html(<NotFoundPage here={await here(c)} what={what} />, 404);
   const noRuns = async (c: Context) => c.html(<NoRunsPage here={await here(c)} />);
 
+  /** The report, when it exists and its cells are published (`detailRuns`); else null. */
+  async function detailedRun(id: string): Promise<Report | null> {
+    const report = await store.get(id);
+    return report && (await detailed())(report.id) ? report : null;
+  }
+
   /** The report and the one before it, or null for an unknown id. */
   async function withPrevious(id: string): Promise<[Report, Report | null] | null> {
     if (!isRunId(id)) return null;
@@ -57,7 +63,8 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   }
 
   app.use(guard);
-  app.use(responseCache(store));
+  // The export asks for every path once, so a cache would only hold copies.
+  if (!options.staticSite) app.use(responseCache(store));
 
   app.get("/healthz", (c) => c.text("ok\n"));
   app.get("/static/style.css", (c) => c.body(STYLE_CSS, 200, { "Content-Type": "text/css" }));
@@ -122,8 +129,8 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   });
 
   app.get("/runs/:id/cells/:cell", async (c) => {
-    const report = await store.get(c.req.param("id"));
-    const r = report && (await detailed())(report.id) && findCell(report, c.req.param("cell"));
+    const report = await detailedRun(c.req.param("id"));
+    const r = report && findCell(report, c.req.param("cell"));
     if (!report || !r) return notFound(c, "No such cell in that run.");
     return c.html(<CellPage here={await here(c)} report={report} r={r} />);
   });
@@ -177,13 +184,11 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   app.get("/api/latest", async (c) => jsonOr404(c, await store.latest()));
   app.get("/api/latest.json", async (c) => jsonOr404(c, await store.latest()));
   app.get("/api/runs/:id", async (c) => {
-    const report = await store.get(stem(c.req.param("id"), ".json"));
-    return jsonOr404(c, report && (await detailed())(report.id) && report);
+    return jsonOr404(c, await detailedRun(stem(c.req.param("id"), ".json")));
   });
   app.get("/api/runs/:id/cells/:cell", async (c) => {
-    const report = await store.get(c.req.param("id"));
-    const ok = report && (await detailed())(report.id);
-    return jsonOr404(c, ok && findCell(report, stem(c.req.param("cell"), ".json")));
+    const report = await detailedRun(c.req.param("id"));
+    return jsonOr404(c, report && findCell(report, stem(c.req.param("cell"), ".json")));
   });
 
   app.notFound((c) => notFound(c));

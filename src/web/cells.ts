@@ -7,9 +7,20 @@ import { cellId, type Outcome, type Report, type Result } from "../report/schema
 export const cellSlug = (r: Pick<Result, "case" | "client" | "server">): string =>
   `${r.case.replaceAll("/", "~")}~${r.client}~${r.server}`;
 
+/** Each report's results by slug and by plain cell id, built once: the store keeps the object. */
+const byKey = new WeakMap<Report, Map<string, Result>>();
+
 /** The result a slug or a plain cell id names, or null. */
 export function findCell(report: Report, key: string): Result | null {
-  return report.results.find((r) => cellSlug(r) === key || cellId(r) === key) ?? null;
+  let index = byKey.get(report);
+  if (!index) {
+    index = new Map();
+    for (const r of report.results) {
+      for (const k of [cellSlug(r), cellId(r)]) if (!index.has(k)) index.set(k, r);
+    }
+    byKey.set(report, index);
+  }
+  return index.get(key) ?? null;
 }
 
 /**

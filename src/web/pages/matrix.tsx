@@ -26,6 +26,8 @@ const unique = <T,>(xs: T[]): T[] => [...new Set(xs)];
 export function MatrixPage({ here, report, previous, filter, latest }: MatrixProps) {
   const shown = report.results.filter((r) => matches(filter, r));
   const suites = unique(report.results.map((r) => r.suite));
+  const impls = implsOf(report);
+  const regressed = new Set(report.regressions);
   const totals = totalsOf(report);
   const self = latest ? paths.home : paths.run(report.id);
   return (
@@ -81,7 +83,7 @@ export function MatrixPage({ here, report, previous, filter, latest }: MatrixPro
         here={here}
         self={self}
         filter={filter}
-        impls={implsOf(report)}
+        impls={impls}
         suites={suites}
       />
       <p role="status">
@@ -94,6 +96,8 @@ export function MatrixPage({ here, report, previous, filter, latest }: MatrixPro
         <SuiteGrid
           here={here}
           report={report}
+          impls={impls}
+          regressed={regressed}
           suite={suite}
           results={shown.filter((r) => r.suite === suite)}
         />
@@ -141,17 +145,21 @@ function FilterForm(
 }
 
 function SuiteGrid(
-  { here, report, suite, results }: {
+  { here, report, impls, regressed, suite, results }: {
     here: Here;
     report: Report;
+    /** The run's implementations in order, so columns line up across tables. */
+    impls: string[];
+    regressed: Set<string>;
     suite: string;
     results: Result[];
   },
 ) {
   if (results.length === 0) return null;
-  // Every suite lists implementations in the run's order, so columns line up across tables.
-  const order = implsOf(report);
-  const inOrder = (ids: string[]) => order.filter((id) => ids.includes(id));
+  const inOrder = (ids: string[]) => {
+    const present = new Set(ids);
+    return impls.filter((id) => present.has(id));
+  };
   const clients = inOrder(results.map((r) => r.client));
   const servers = inOrder(results.map((r) => r.server));
   const cases = unique(results.map((r) => r.case));
@@ -183,11 +191,13 @@ function SuiteGrid(
                   <th scope="row">{client}</th>
                   {servers.map((server) => {
                     const r = at.get(`${c} ${client} ${server}`);
-                    return r ? <Cell here={here} report={report} r={r} /> : (
-                      <td class="none">
-                        —<span class="visually-hidden">not shown</span>
-                      </td>
-                    );
+                    return r
+                      ? <Cell here={here} report={report} r={r} regressed={regressed} />
+                      : (
+                        <td class="none">
+                          —<span class="visually-hidden">not shown</span>
+                        </td>
+                      );
                   })}
                 </tr>
               ))}
@@ -199,7 +209,14 @@ function SuiteGrid(
   );
 }
 
-function Cell({ here, report, r }: { here: Here; report: Report; r: Result }) {
+function Cell(
+  { here, report, r, regressed }: {
+    here: Here;
+    report: Report;
+    r: Result;
+    regressed: Set<string>;
+  },
+) {
   const group = r.observed?.group;
   return (
     <td
@@ -212,18 +229,17 @@ function Cell({ here, report, r }: { here: Here; report: Report; r: Result }) {
       <CellLink here={here} report={report} r={r} title={r.reason}>
         <Mark outcome={r.outcome} />
         <span class="group">{group ?? (r.observed ? "no group" : "not run")}</span>
-        {report.regressions.includes(cellId(r)) && <strong class="regression">regression</strong>}
+        {regressed.has(cellId(r)) && <strong class="regression">regression</strong>}
       </CellLink>
     </td>
   );
 }
 
 function Conformance({ here, report, filter }: { here: Here; report: Report; filter: Filter }) {
+  if (filter.suite !== null && filter.suite !== CONFORMANCE_SUITE) return null;
   const tables = conformanceTables(report)
     .map((t) => ({ ...t, rows: t.rows.filter((row) => matches(filter, row.result)) }))
-    .filter((t) =>
-      t.rows.length > 0 && (filter.suite === null || filter.suite === CONFORMANCE_SUITE)
-    );
+    .filter((t) => t.rows.length > 0);
   if (tables.length === 0) return null;
   return (
     <section aria-labelledby="conformance">
