@@ -934,6 +934,26 @@ export function adversaryFor(
 }
 
 /**
+ * The transport and configuration an endpoint runs with: through the adversary's pacing and with
+ * its hooks when there is one, untouched otherwise.
+ */
+export function withAdversary<C extends object>(
+  adv: BuiltAdversary | null,
+  transport: Transport,
+  config: C,
+): [Transport, C] {
+  return adv ? [adv.paced(transport), { ...config, hooks: adv.hooks }] : [transport, config];
+}
+
+/** What the misbehaving side adds to its summary: which hooks ran, and the bytes sent in clear. */
+export function adversaryExtras(
+  adv: BuiltAdversary | null,
+  transcript: TranscriptEntry[],
+): { adversary?: AdversaryState; sentHex?: string } {
+  return adv ? { adversary: adv.state, sentHex: sentCleartextHex(transcript) } : {};
+}
+
+/**
  * The exact bytes we sent in clear (the records before encryption: every ClientHello, or the
  * ServerHello/HelloRetryRequest), as hex: what a misbehaviour manipulates, for the cell detail.
  */

@@ -2,11 +2,9 @@
 // the adversary (src/tls/adversary.ts) exactly as the command-line peer would: same hooks, same
 // pacing, and the same `adversary`/`sentHex` fields added to its summary.
 
-import { type BuiltAdversary, contextOf, parseHookSpec, sentCleartextHex } from "./adversary.ts";
-import { buildAdversary } from "./adversary.ts";
+import { adversaryExtras, adversaryFor, type AdversaryState, withAdversary } from "./adversary.ts";
 import { TlsClient } from "./client.ts";
 import type { ClientConfig, ServerConfig } from "./config.ts";
-import type { Transport } from "./connection.ts";
 import { TlsServer } from "./server.ts";
 import type { ConnectionSummary } from "./summary.ts";
 import { testPki } from "./test_pki.ts";
@@ -16,7 +14,7 @@ import type { WireObservation } from "../report/schema.ts";
 export type AdversaryRole = "client" | "server";
 
 export interface DuelSummary extends ConnectionSummary {
-  adversary?: BuiltAdversary["state"];
+  adversary?: AdversaryState;
   sentHex?: string;
 }
 
@@ -51,17 +49,15 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
     ...opts.client,
   };
   const advConfig = opts.adversary === "client" ? clientConfig : serverConfig;
-  const adv = buildAdversary(opts.hooks.map(parseHookSpec), contextOf(opts.adversary, advConfig));
-  const hooked = <T extends object>(role: AdversaryRole, config: T): T =>
-    role === opts.adversary ? { ...config, hooks: adv.hooks } : config;
-  const wrap = (role: AdversaryRole, t: Transport) => role === opts.adversary ? adv.paced(t) : t;
+  const adv = adversaryFor(opts.hooks, opts.adversary, advConfig);
+  const advOf = (role: AdversaryRole) => role === opts.adversary ? adv : null;
 
   const [tcpServer, tcpClient] = await Promise.all([
     listener.accept(),
     Deno.connect({ hostname: "127.0.0.1", port: tap.port }),
   ]);
-  const s = new TlsServer(wrap("server", tcpServer), hooked("server", serverConfig));
-  const c = new TlsClient(wrap("client", tcpClient), hooked("client", clientConfig));
+  const s = new TlsServer(...withAdversary(advOf("server"), tcpServer, serverConfig));
+  const c = new TlsClient(...withAdversary(advOf("client"), tcpClient, clientConfig));
   // A side that stops talking must not hang the test.
   const timer = setTimeout(() => {
     s.conn.abort();
@@ -84,9 +80,9 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
   clearTimeout(timer);
   listener.close();
   const { observation } = await tap.finish();
-  const extras = (e: TlsClient | TlsServer, role: AdversaryRole): DuelSummary =>
-    role === opts.adversary
-      ? { ...e.summary(), adversary: adv.state, sentHex: sentCleartextHex(e.transcript) }
-      : e.summary();
+  const extras = (e: TlsClient | TlsServer, role: AdversaryRole): DuelSummary => ({
+    ...e.summary(),
+    ...adversaryExtras(advOf(role), e.transcript),
+  });
   return { client: extras(c, "client"), server: extras(s, "server"), wire: observation };
 }

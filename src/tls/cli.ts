@@ -10,7 +10,7 @@
 //           is the line alone (servers hand 0-RTT data to the application apart), or, from a
 //           server that keeps it in the stream, the early text followed by the line.
 
-import { adversaryFor, type BuiltAdversary, sentCleartextHex } from "./adversary.ts";
+import { adversaryExtras, adversaryFor, type BuiltAdversary, withAdversary } from "./adversary.ts";
 import { TlsAlert } from "./alert.ts";
 import { TlsClient } from "./client.ts";
 import type { ClientConfig, Credential, ServerConfig } from "./config.ts";
@@ -531,7 +531,7 @@ async function report(
   const summary = {
     ...endpoint.summary(),
     ...extra,
-    ...(adv ? { adversary: adv.state, sentHex: sentCleartextHex(endpoint.transcript) } : {}),
+    ...adversaryExtras(adv, endpoint.transcript),
   };
   console.log(JSON.stringify(summary));
   const path = opts.get("transcript") as string | undefined;
@@ -555,10 +555,7 @@ function watchdog(endpoint: TlsEndpoint, extra: Partial<ConnectionSummary>): () 
 
 async function serveOne(conn: Transport, config: ServerConfig, opts: Options): Promise<void> {
   const adv = adversary(opts, "server", config);
-  const server = new TlsServer(
-    adv ? adv.paced(conn) : conn,
-    adv ? { ...config, hooks: adv.hooks } : config,
-  );
+  const server = new TlsServer(...withAdversary(adv, conn, config));
   const extra: Partial<ConnectionSummary> = {};
   const done = watchdog(server, extra);
   try {
@@ -629,10 +626,7 @@ async function connectOnce(config: ClientConfig, port: number, opts: Options): P
     console.log(JSON.stringify({ ok: false, error: `cannot connect: ${errorText(e)}` }));
     return 1;
   }
-  const client = new TlsClient(
-    adv ? adv.paced(tcp) : tcp,
-    adv ? { ...config, hooks: adv.hooks } : config,
-  );
+  const client = new TlsClient(...withAdversary(adv, tcp, config));
   const extra: Partial<ConnectionSummary> = {};
   const done = watchdog(client, extra);
   try {
