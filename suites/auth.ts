@@ -2,8 +2,8 @@
 // is X25519MLKEM768 throughout, the group every implementation here has, so a failure points at
 // the certificate or its signature, and an ML-DSA pass is a fully post-quantum handshake.
 
-import type { Case } from "../src/runner/case.ts";
-import type { EndpointConfig } from "../src/peers/types.ts";
+import type { Case } from "../src/contract/case.ts";
+import type { EndpointConfig } from "../src/contract/config.ts";
 import {
   type CertKind,
   type SignatureSchemeName,

@@ -2,8 +2,8 @@
 // certificates, the example external PSK that the library examples have built in, and one way
 // of writing "both sides use exactly this group".
 
-import type { Case, Expectation } from "../src/runner/case.ts";
-import type { EndpointConfig, ExternalPsk } from "../src/peers/types.ts";
+import type { Case, Expectation } from "../src/contract/case.ts";
+import type { EndpointConfig, ExternalPsk } from "../src/contract/config.ts";
 import type { GroupName, PskModeName } from "../src/tls/names.ts";
 
 /** The certificate a server presents when the case is not about certificates. */

@@ -1,12 +1,13 @@
-// Conformance: the reference peer misbehaves on purpose (src/tls/adversary.ts) and the library on
+// Conformance: the reference peer misbehaves on purpose (src/adversary/) and the library on
 // the other side must answer with the alert the source names, or carry on where tolerance is
 // required. Each case fixes the reference peer on the adversary's side (`only`), names the role
-// under test, and cites the sentence its expectation enforces. The verdict (src/runner/verdict.ts)
+// under test, and cites the sentence its expectation enforces. The verdict (src/judge/conformance.ts)
 // tells a correct alert from a wrong one, a silent close, an unreadable alert and a peer that
 // carried on.
 
-import type { Case, Expectation } from "../src/runner/case.ts";
-import type { EndpointConfig, Role } from "../src/peers/types.ts";
+import type { Case, Expectation, VerdictHints } from "../src/contract/case.ts";
+import type { EndpointConfig } from "../src/contract/config.ts";
+import type { Role } from "../src/tls/names.ts";
 import {
   type AlertName,
   type GroupName,
@@ -20,13 +21,13 @@ const SUITE = "conformance";
 type Params = Record<string, string | number | boolean>;
 
 interface Spec {
-  hook: string;
+  misbehaviour: string;
   params?: Params;
   /** The variant in the case id: usually the group. */
   variant: string;
   title: string;
   roleUnderTest: Role;
-  /** The reference peer's side (the adversary), without the hook. */
+  /** The reference peer's side (the adversary), before it misbehaves. */
   adversary: EndpointConfig;
   /** The library's side. */
   library: EndpointConfig;
@@ -34,26 +35,39 @@ interface Spec {
   source: string;
 }
 
+/**
+ * Where a sentence lets the party under test answer another way than the expectation, by the
+ * misbehaviour's name: every case of that misbehaviour reads its verdict with these.
+ */
+const HINTS: Record<string, VerdictHints> = {
+  "share-not-in-supported-groups": { mayAbortWith: ["illegal_parameter"] },
+  "duplicate-share": { mayAbortWith: ["illegal_parameter"] },
+  "pq-in-tls12-hello": { tls12Fallback: true },
+  "unknown-identity": { mayAbortWith: ["unknown_psk_identity", "decrypt_error"] },
+};
+
 function conformanceCase(s: Spec): Case {
   const advRole: Role = s.roleUnderTest === "server" ? "client" : "server";
   const adversary: EndpointConfig = {
     ...s.adversary,
-    hook: { name: s.hook, ...(s.params ? { params: s.params } : {}) },
+    misbehave: { name: s.misbehaviour, ...(s.params ? { params: s.params } : {}) },
   };
   return {
     // The same misbehaviour aimed at a client reads "…-vs-client-…" so ids stay unique.
-    id: `${SUITE}/${s.hook}-${s.roleUnderTest === "client" ? "vs-client-" : ""}${s.variant}`,
+    id: `${SUITE}/${s.misbehaviour}-${
+      s.roleUnderTest === "client" ? "vs-client-" : ""
+    }${s.variant}`,
     suite: SUITE,
     title: s.title,
     client: advRole === "client" ? adversary : s.library,
     server: advRole === "server" ? adversary : s.library,
     expect: s.expect,
     only: advRole === "client" ? { client: ["ts"] } : { server: ["ts"] },
-    misbehaviour: {
-      hook: s.hook,
-      ...(s.params ? { params: s.params } : {}),
+    conformance: {
+      misbehaviour: { name: s.misbehaviour, ...(s.params ? { params: s.params } : {}) },
       roleUnderTest: s.roleUnderTest,
       source: s.source,
+      ...(HINTS[s.misbehaviour] ? { hints: HINTS[s.misbehaviour] } : {}),
     },
   };
 }
@@ -135,7 +149,7 @@ const SRC = {
 const vsServer: Spec[] = [
   ...PQ_GROUPS.flatMap((g): Spec[] => [
     {
-      hook: "truncate-share",
+      misbehaviour: "truncate-share",
       variant: g,
       title: `${g} client share one byte short`,
       roleUnderTest: "server",
@@ -145,7 +159,7 @@ const vsServer: Spec[] = [
       source: SRC.ekCheck(g),
     },
     {
-      hook: "pad-share",
+      misbehaviour: "pad-share",
       variant: g,
       title: `${g} client share one byte too long`,
       roleUnderTest: "server",
@@ -155,7 +169,7 @@ const vsServer: Spec[] = [
       source: SRC.ekCheck(g),
     },
     {
-      hook: "unreduced-coefficient",
+      misbehaviour: "unreduced-coefficient",
       params: { position: "first" },
       variant: g,
       title: `${g} encapsulation key with its first coefficient = q`,
@@ -167,7 +181,7 @@ const vsServer: Spec[] = [
     },
   ]),
   ...(["middle", "last"] as const).map((position): Spec => ({
-    hook: "unreduced-coefficient",
+    misbehaviour: "unreduced-coefficient",
     params: { position },
     variant: `MLKEM768-${position}`,
     title: `MLKEM768 encapsulation key with its ${position} coefficient = q`,
@@ -178,7 +192,7 @@ const vsServer: Spec[] = [
     source: SRC.ekCheck("MLKEM768"),
   })),
   {
-    hook: "unreduced-coefficient",
+    misbehaviour: "unreduced-coefficient",
     params: { position: "last", value: 4095 },
     variant: "X25519MLKEM768-last-4095",
     title: "X25519MLKEM768 encapsulation key with its last coefficient = 4095",
@@ -189,7 +203,7 @@ const vsServer: Spec[] = [
     source: SRC.ekCheck("X25519MLKEM768"),
   },
   ...NIST_HYBRIDS.map((g): Spec => ({
-    hook: "invalid-ec-point",
+    misbehaviour: "invalid-ec-point",
     variant: g,
     title: `${g} client share with an off-curve point`,
     roleUnderTest: "server",
@@ -198,11 +212,11 @@ const vsServer: Spec[] = [
     expect: alert("server", "illegal_parameter"),
     source: SRC.ecPoint,
   })),
-  ...(["x25519-low-order", "x25519-all-zero"] as const).map((hook): Spec => ({
-    hook,
+  ...(["x25519-low-order", "x25519-all-zero"] as const).map((misbehaviour): Spec => ({
+    misbehaviour,
     variant: "X25519MLKEM768",
     title: `X25519MLKEM768 client share whose X25519 key is ${
-      hook === "x25519-all-zero" ? "all zeros" : "a small-order point"
+      misbehaviour === "x25519-all-zero" ? "all zeros" : "a small-order point"
     }`,
     roleUnderTest: "server",
     adversary: { groups: ["X25519MLKEM768"] },
@@ -211,7 +225,7 @@ const vsServer: Spec[] = [
     source: SRC.allZero,
   })),
   ...(["X25519MLKEM768", "x25519"] as GroupName[]).map((g): Spec => ({
-    hook: "x25519-high-bit",
+    misbehaviour: "x25519-high-bit",
     variant: g,
     title: `${g} client share whose X25519 key has the unused top bit set`,
     roleUnderTest: "server",
@@ -221,7 +235,7 @@ const vsServer: Spec[] = [
     source: SRC.highBit,
   })),
   ...HYBRID_GROUPS.map((g): Spec => ({
-    hook: "swap-hybrid-components",
+    misbehaviour: "swap-hybrid-components",
     variant: g,
     title: `${g} client share with its components swapped`,
     roleUnderTest: "server",
@@ -232,7 +246,7 @@ const vsServer: Spec[] = [
     source: `${SRC.ekCheck(g)}; ${SRC.ecPoint}`,
   })),
   {
-    hook: "share-not-in-supported-groups",
+    misbehaviour: "share-not-in-supported-groups",
     variant: "X25519MLKEM768",
     title: "Key share for X25519MLKEM768, which supported_groups leaves out",
     roleUnderTest: "server",
@@ -242,7 +256,7 @@ const vsServer: Spec[] = [
     source: SRC.shareNotInGroups,
   },
   ...(["X25519MLKEM768", "MLKEM768"] as GroupName[]).map((g): Spec => ({
-    hook: "duplicate-share",
+    misbehaviour: "duplicate-share",
     variant: g,
     title: `Two identical ${g} key shares`,
     roleUnderTest: "server",
@@ -257,7 +271,7 @@ const vsServer: Spec[] = [
     ["last", ["SecP256r1MLKEM768", "MLKEM768", "X25519MLKEM768"]],
     ["after-1024", ["MLKEM1024", "SecP384r1MLKEM1024", "X25519MLKEM768"]],
   ] as [string, GroupName[]][]).map(([where, order]): Spec => ({
-    hook: "pq-shares-order",
+    misbehaviour: "pq-shares-order",
     params: { order: order.join("+") },
     variant: `X25519MLKEM768-${where}`,
     title: `Three PQ key shares, X25519MLKEM768 ${
@@ -270,7 +284,7 @@ const vsServer: Spec[] = [
     source: SRC.order,
   })),
   ...(["x25519", "MLKEM768"] as GroupName[]).map((wrong): Spec => ({
-    hook: "ch2-wrong-share",
+    misbehaviour: "ch2-wrong-share",
     params: { group: wrong },
     variant: wrong,
     title: `HRR asks for X25519MLKEM768; the second ClientHello shares ${wrong} instead`,
@@ -284,7 +298,7 @@ const vsServer: Spec[] = [
     source: SRC.ch2,
   })),
   ...(["X25519MLKEM768", "SecP256r1MLKEM768"] as GroupName[]).map((g): Spec => ({
-    hook: "pq-in-tls12-hello",
+    misbehaviour: "pq-in-tls12-hello",
     variant: g,
     title: `TLS 1.2-only ClientHello offering ${g}`,
     roleUnderTest: "server",
@@ -294,7 +308,7 @@ const vsServer: Spec[] = [
     source: SRC.tls12,
   })),
   {
-    hook: "wrong-binder",
+    misbehaviour: "wrong-binder",
     variant: "X25519MLKEM768",
     title: "External PSK with a wrong binder",
     roleUnderTest: "server",
@@ -304,7 +318,7 @@ const vsServer: Spec[] = [
     source: SRC.binder,
   },
   {
-    hook: "unknown-identity",
+    misbehaviour: "unknown-identity",
     variant: "X25519MLKEM768",
     title: "External PSK with an identity the server does not know",
     roleUnderTest: "server",
@@ -321,7 +335,7 @@ const vsServer: Spec[] = [
   ] as [string, Params][]).map(([variant, params]): Spec => {
     const g = variant.split("-")[0] as GroupName;
     return {
-      hook: "split-client-hello",
+      misbehaviour: "split-client-hello",
       params,
       variant,
       title: `${g} ClientHello in ${params.segments} TCP segments, ${params.delayMs} ms apart`,
@@ -333,7 +347,7 @@ const vsServer: Spec[] = [
     };
   }),
   {
-    hook: "small-records",
+    misbehaviour: "small-records",
     params: { size: 64 },
     variant: "X25519MLKEM768",
     title: "X25519MLKEM768 ClientHello in 64-byte records",
@@ -344,7 +358,7 @@ const vsServer: Spec[] = [
     source: SRC.records,
   },
   {
-    hook: "one-byte-records",
+    misbehaviour: "one-byte-records",
     variant: "X25519MLKEM768",
     title: "X25519MLKEM768 ClientHello in one-byte records",
     roleUnderTest: "server",
@@ -359,13 +373,13 @@ const vsServer: Spec[] = [
 
 const vsClient: Spec[] = [
   ...PQ_GROUPS.flatMap((g): Spec[] =>
-    (["truncate-share", "pad-share", "ciphertext-wrong-length"] as const).map((hook) => ({
-      hook,
+    (["truncate-share", "pad-share", "ciphertext-wrong-length"] as const).map((misbehaviour) => ({
+      misbehaviour,
       variant: g,
       title: `${g} server share ${
-        hook === "truncate-share"
+        misbehaviour === "truncate-share"
           ? "one byte short"
-          : hook === "pad-share"
+          : misbehaviour === "pad-share"
           ? "one byte too long"
           : "with a ciphertext of another ML-KEM parameter set's length"
       }`,
@@ -377,7 +391,7 @@ const vsClient: Spec[] = [
     }))
   ),
   ...NIST_HYBRIDS.map((g): Spec => ({
-    hook: "invalid-ec-point",
+    misbehaviour: "invalid-ec-point",
     variant: g,
     title: `${g} server share with an off-curve point`,
     roleUnderTest: "client",
@@ -386,11 +400,11 @@ const vsClient: Spec[] = [
     expect: alert("client", "illegal_parameter"),
     source: SRC.ecPoint,
   })),
-  ...(["x25519-low-order", "x25519-all-zero"] as const).map((hook): Spec => ({
-    hook,
+  ...(["x25519-low-order", "x25519-all-zero"] as const).map((misbehaviour): Spec => ({
+    misbehaviour,
     variant: "X25519MLKEM768",
     title: `X25519MLKEM768 server share whose X25519 key is ${
-      hook === "x25519-all-zero" ? "all zeros" : "a small-order point"
+      misbehaviour === "x25519-all-zero" ? "all zeros" : "a small-order point"
     }`,
     roleUnderTest: "client",
     adversary: server("X25519MLKEM768"),
@@ -399,7 +413,7 @@ const vsClient: Spec[] = [
     source: SRC.allZero,
   })),
   ...(["X25519MLKEM768", "x25519"] as GroupName[]).map((g): Spec => ({
-    hook: "x25519-high-bit",
+    misbehaviour: "x25519-high-bit",
     variant: g,
     title: `${g} server share whose X25519 key has the unused top bit set`,
     roleUnderTest: "client",
@@ -409,7 +423,7 @@ const vsClient: Spec[] = [
     source: SRC.highBit,
   })),
   ...HYBRID_GROUPS.map((g): Spec => ({
-    hook: "swap-hybrid-components",
+    misbehaviour: "swap-hybrid-components",
     variant: g,
     title: `${g} server share with its components swapped`,
     roleUnderTest: "client",
@@ -426,7 +440,7 @@ const vsClient: Spec[] = [
     ["X25519MLKEM768", "x25519"],
     ["x25519", "X25519MLKEM768"],
   ] as [GroupName, GroupName][]).map(([shared, asked]): Spec => ({
-    hook: "hrr-offered-group",
+    misbehaviour: "hrr-offered-group",
     params: { group: shared },
     variant: shared,
     title: `HelloRetryRequest asks for ${shared}, which the client already shared`,
@@ -437,7 +451,7 @@ const vsClient: Spec[] = [
     source: SRC.hrrOffered,
   })),
   ...(["MLKEM1024", "SecP384r1MLKEM1024"] as GroupName[]).map((g): Spec => ({
-    hook: "hrr-unoffered-group",
+    misbehaviour: "hrr-unoffered-group",
     params: { group: g },
     variant: g,
     title: `HelloRetryRequest asks for ${g}, which the client does not support`,
@@ -448,7 +462,7 @@ const vsClient: Spec[] = [
     source: SRC.hrrUnoffered,
   })),
   {
-    hook: "sh-unoffered-group",
+    misbehaviour: "sh-unoffered-group",
     params: { group: "MLKEM1024" },
     variant: "MLKEM1024",
     title: "ServerHello selects MLKEM1024, which the client did not offer",
@@ -459,7 +473,7 @@ const vsClient: Spec[] = [
     source: SRC.shUnoffered,
   },
   {
-    hook: "sh-unoffered-group",
+    misbehaviour: "sh-unoffered-group",
     params: { group: "MLKEM768" },
     variant: "MLKEM768-unshared",
     title: "ServerHello selects MLKEM768, which the client supports but sent no share for",
@@ -470,7 +484,7 @@ const vsClient: Spec[] = [
     source: SRC.shUnoffered,
   },
   {
-    hook: "echo-cert-with-psk-unoffered",
+    misbehaviour: "echo-cert-with-psk-unoffered",
     variant: "certificate",
     title: "ServerHello echoes tls_cert_with_extern_psk the client never offered",
     roleUnderTest: "client",
@@ -480,7 +494,7 @@ const vsClient: Spec[] = [
     source: SRC.unsolicited,
   },
   {
-    hook: "echo-cert-with-psk-unoffered",
+    misbehaviour: "echo-cert-with-psk-unoffered",
     variant: "psk",
     title: "External PSK handshake; ServerHello adds tls_cert_with_extern_psk, not offered",
     roleUnderTest: "client",
@@ -490,7 +504,7 @@ const vsClient: Spec[] = [
     source: SRC.unsolicited,
   },
   {
-    hook: "psk-ke-to-dhe-only",
+    misbehaviour: "psk-ke-to-dhe-only",
     variant: "X25519MLKEM768",
     title: "Client offers only psk_dhe_ke; the ServerHello accepts the PSK without a key_share",
     roleUnderTest: "client",
@@ -500,7 +514,7 @@ const vsClient: Spec[] = [
     source: SRC.pskKe,
   },
   {
-    hook: "small-records",
+    misbehaviour: "small-records",
     params: { size: 64 },
     variant: "X25519MLKEM768",
     title: "Server flight in 64-byte records",
@@ -511,7 +525,7 @@ const vsClient: Spec[] = [
     source: SRC.records,
   },
   {
-    hook: "one-byte-records",
+    misbehaviour: "one-byte-records",
     variant: "X25519MLKEM768",
     title: "Server flight in one-byte records",
     roleUnderTest: "client",

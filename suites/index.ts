@@ -1,6 +1,6 @@
 // Every suite, in the order the matrix shows them. A suite is a named list of cases.
 
-import type { Case } from "../src/runner/case.ts";
+import type { Case } from "../src/contract/case.ts";
 import { auth } from "./auth.ts";
 import { classic } from "./classic.ts";
 import { conformance } from "./conformance.ts";

@@ -1,7 +1,7 @@
 // Key-share policy (landscape: "one share + HRR vs several shares"): what happens when the
 // client's shares and the server's preference do not line up, and what a pair does by default.
 
-import type { Case } from "../src/runner/case.ts";
+import type { Case } from "../src/contract/case.ts";
 import { GROUP_NAMES, HYBRID_GROUPS, PURE_MLKEM_GROUPS } from "../src/tls/names.ts";
 import { DEFAULT_CERT } from "./common.ts";
 

@@ -2,7 +2,7 @@
 // 0-RTT and RFC 9973 certificates with an external PSK. All external cases use the example PSK
 // (see common.ts) so the libraries' stock example programs can play.
 
-import type { Case } from "../src/runner/case.ts";
+import type { Case } from "../src/contract/case.ts";
 import { GROUP_NAMES, type GroupName } from "../src/tls/names.ts";
 import { DEFAULT_CERT, examplePsk } from "./common.ts";
 

@@ -1,6 +1,6 @@
 // Pure ML-KEM groups (draft-ietf-tls-mlkem): the KEM alone carries the key exchange.
 
-import type { Case } from "../src/runner/case.ts";
+import type { Case } from "../src/contract/case.ts";
 import { PURE_MLKEM_GROUPS } from "../src/tls/names.ts";
 import { singleGroupCase } from "./common.ts";
 

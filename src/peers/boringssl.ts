@@ -12,17 +12,12 @@
 //   ClientHello). Cases expecting bad_certificate/unknown_ca from it see alert null and a reset.
 
 import type { SignatureSchemeName } from "../tls/names.ts";
-import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import {
-  type CellContext,
-  chained,
-  type EndpointConfig,
-  failedReport,
-  type Implementation,
-  type PeerReport,
-  type ProcessSpec,
-  type Role,
-} from "./types.ts";
+import { adapterCannot, capabilities, lacks } from "../contract/capabilities.ts";
+import type { CellContext, ProcessSpec } from "../contract/process.ts";
+import { readPeerReport } from "../contract/report.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { Role } from "../tls/names.ts";
 
 const PROGRAM = ["bun", "/opt/pqi/pqi-boring.ts"];
 
@@ -42,7 +37,8 @@ const UNKNOWN_TO_BORINGSSL: readonly SignatureSchemeName[] = [
 export const boringssl: Implementation = {
   id: "boringssl",
   name: "BoringSSL (Bun)",
-  container: "boringssl",
+  placement: { kind: "image", context: "boringssl" },
+  inDefaultRun: true,
 
   capabilities: capabilities({
     groups: {
@@ -126,15 +122,7 @@ export const boringssl: Implementation = {
     return { argv };
   },
 
-  parse(role: Role, output: { stdout: string; stderr: string; code: number | null }): PeerReport {
-    const reports = parseReports(output.stdout);
-    if (reports.length === 0) {
-      const why = lastLine(output.stderr) ||
-        (output.code === null ? "it was killed" : `exit code ${output.code}`);
-      return failedReport(`pqi-boring ${role} printed no report: ${why}`);
-    }
-    return chained(reports);
-  },
+  parse: readPeerReport,
 };
 
 function commonOptions(config: EndpointConfig): string[] {
@@ -145,18 +133,3 @@ function commonOptions(config: EndpointConfig): string[] {
 }
 
 /** The JSON report lines on stdout, in order; anything else on stdout is ignored. */
-export function parseReports(stdout: string): PeerReport[] {
-  const reports: PeerReport[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    try {
-      const value = JSON.parse(line);
-      if (typeof value === "object" && value !== null && typeof value.ok === "boolean") {
-        reports.push({ ...failedReport(null), ...value });
-      }
-    } catch { /* not a report line */ }
-  }
-  return reports;
-}
-
-const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";

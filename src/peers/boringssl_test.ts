@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { boringssl } from "./boringssl.ts";
 import { openssl } from "./openssl.ts";
-import type { EndpointConfig, Implementation } from "./types.ts";
-import { runPair } from "../runtime/pair.ts";
-import { assertBothOk, withWorld, type World } from "../runtime/testenv.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import { runPair } from "../runner/pair.ts";
+import { assertBothOk, withWorld, type World } from "../testing/world.ts";
 import { CERT_KINDS, GROUP_NAMES, type GroupName } from "../tls/names.ts";
 
 // Containers and child processes outlive single steps on purpose (one sandbox per test).

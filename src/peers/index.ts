@@ -1,15 +1,59 @@
 // The registry: every implementation the matrix knows, in the order rows and columns appear.
-// An implementation is data plus three small functions (src/peers/types.ts); adding one is a
-// new adapter file and one line here.
+// Built-in implementations are a few TypeScript adapters (for tools that cannot speak the peer
+// contract) and every manifest under containers/ (containers/<dir>/impl*.json); a run adds its own
+// manifests with --impl-file.
 
-import type { Implementation } from "./types.ts";
+import { CONTAINERS_DIR } from "../runtime/paths.ts";
 import { boringssl } from "./boringssl.ts";
+import type { Implementation } from "./implementation.ts";
+import { loadManifest, ManifestError } from "./manifest.ts";
 import { openssl } from "./openssl.ts";
 import { rustls } from "./rustls.ts";
 import { ts } from "./ts.ts";
 import { wolfssl } from "./wolfssl.ts";
 
-export const IMPLEMENTATIONS: Implementation[] = [ts, openssl, boringssl, rustls, wolfssl];
+export { ManifestError };
+
+/** The adapters written in TypeScript, first in the matrix's order. */
+export const ADAPTERS: Implementation[] = [ts, openssl, boringssl, rustls, wolfssl];
+
+/** The manifests that ship with the project, in a stable order. */
+export async function builtInManifests(): Promise<string[]> {
+  const files: string[] = [];
+  for await (const dir of Deno.readDir(CONTAINERS_DIR)) {
+    if (!dir.isDirectory) continue;
+    for await (const f of Deno.readDir(`${CONTAINERS_DIR}/${dir.name}`)) {
+      if (f.isFile && /^impl(-[^/]+)?\.json$/.test(f.name)) {
+        files.push(`${CONTAINERS_DIR}/${dir.name}/${f.name}`);
+      }
+    }
+  }
+  return files.sort();
+}
+
+/**
+ * Every built-in implementation, plus those the given manifests describe. Problems in any
+ * manifest are collected and thrown together (ManifestError), one line each.
+ */
+export async function implementationsWith(
+  extraManifests: string[] = [],
+): Promise<Implementation[]> {
+  const out = [...ADAPTERS];
+  const problems: string[] = [];
+  for (const file of [...await builtInManifests(), ...extraManifests]) {
+    try {
+      out.push(await loadManifest(file, out.map((i) => i.id)));
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length) throw new ManifestError(problems);
+  return out;
+}
+
+/** The built-in implementations (the matrix without --impl-file). */
+export const IMPLEMENTATIONS: Implementation[] = await implementationsWith();
 
 export function implementation(id: string): Implementation | undefined {
   return IMPLEMENTATIONS.find((i) => i.id === id);

@@ -15,17 +15,12 @@
 // prints what it receives, sends what is on its stdin) because `-rev` and `-www` cannot be combined
 // with `-early_data`; it exits after its last connection.
 
-import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import {
-  type CellContext,
-  chained,
-  type EndpointConfig,
-  failedReport,
-  type Implementation,
-  type PeerReport,
-  type ProcessSpec,
-  type Role,
-} from "./types.ts";
+import { adapterCannot, capabilities, lacks } from "../contract/capabilities.ts";
+import type { CellContext, ProcessSpec } from "../contract/process.ts";
+import { chained, failedReport, type PeerReport } from "../contract/report.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { Role } from "../tls/names.ts";
 import {
   type AlertName,
   ALERTS,
@@ -45,7 +40,8 @@ const MARK = "== pqinterop";
 export const openssl: Implementation = {
   id: "openssl",
   name: "OpenSSL",
-  container: "openssl",
+  placement: { kind: "image", context: "openssl" },
+  inDefaultRun: true,
   capabilities: capabilities({
     // s_client/s_server build the external PSK's session with TLS_AES_128_GCM_SHA256 ("We default
     // to SHA256" in apps/s_client.c and apps/s_server.c): a SHA-384 external PSK cannot be set up.
@@ -386,6 +382,7 @@ function report(role: Role, c: Connection): PeerReport {
 
   const failedHere = c.errors.length > 0 || (c.exit !== null && c.exit !== 0);
   return {
+    ...failedReport(null),
     ok: finished && !c.alert && !failedHere,
     version: hello?.lines.some((l) => l.includes("TLS 1.3 (772)")) ? "TLSv1.3" : null,
     group,

@@ -3,9 +3,10 @@
 
 import assert from "node:assert/strict";
 import { openssl } from "./openssl.ts";
-import type { CellContext, EndpointConfig, ExternalPsk } from "./types.ts";
+import type { CellContext } from "../contract/process.ts";
+import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
 import { pkiPaths } from "../pki/layout.ts";
-import { assertBothOk, withWorld } from "../runtime/testenv.ts";
+import { assertBothOk, withWorld } from "../testing/world.ts";
 import { CERT_KINDS, GROUP_NAMES, type GroupName } from "../tls/names.ts";
 
 // Containers and child processes outlive single steps on purpose (one sandbox per test).

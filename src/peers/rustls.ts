@@ -12,18 +12,13 @@
 //   no preference order of its own, so it cannot pull a client away from an offered share.
 // - No external PSKs at all (rustls issue 174): resumption tickets, always psk_dhe_ke.
 
-import { ALERTS, type GroupName, GROUPS } from "../tls/names.ts";
-import { capabilities, lacks } from "./capabilities.ts";
-import {
-  type CellContext,
-  chained,
-  type EndpointConfig,
-  failedReport,
-  type Implementation,
-  type PeerReport,
-  type ProcessSpec,
-  type Role,
-} from "./types.ts";
+import type { GroupName } from "../tls/names.ts";
+import { capabilities, lacks } from "../contract/capabilities.ts";
+import type { CellContext, ProcessSpec } from "../contract/process.ts";
+import { readPeerReport } from "../contract/report.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { Role } from "../tls/names.ts";
 
 const PROGRAM = "/usr/local/bin/pqi-rustls";
 /** Certificate the server presents when the case does not say. */
@@ -105,59 +100,11 @@ function common(config: EndpointConfig): string[] {
   return argv;
 }
 
-/** Each JSON line is one connection; further lines (the resumed connection) go to `next`. */
-function parse(
-  role: Role,
-  output: { stdout: string; stderr: string; code: number | null },
-): PeerReport {
-  const reports = output.stdout.split("\n").filter((l) => l.startsWith("{")).map(fromJson);
-  if (reports.length === 0) {
-    const said = output.stderr.trim().split("\n").filter(Boolean).at(-1);
-    return failedReport(
-      `${role} made no connection: ${said ?? `no output (exit code ${output.code})`}`,
-    );
-  }
-  return chained(reports);
-}
-
-function fromJson(line: string): PeerReport {
-  let r: Record<string, unknown>;
-  try {
-    r = JSON.parse(line);
-  } catch {
-    return failedReport(`unreadable report line: ${line}`);
-  }
-  const oneOf = <T extends string>(value: unknown, allowed: readonly string[]) =>
-    typeof value === "string" && allowed.includes(value) ? value as T : null;
-  const bool = (value: unknown) => typeof value === "boolean" ? value : null;
-  const text = (value: unknown) => typeof value === "string" ? value : null;
-  // An alert name outside ALERTS (rustls' Unknown(n)) stays readable in the error text.
-  const alert = oneOf<keyof typeof ALERTS>(r.alert, Object.keys(ALERTS));
-  const error = text(r.error);
-  return {
-    ok: r.ok === true,
-    version: text(r.version),
-    group: oneOf(r.group, Object.keys(GROUPS)),
-    cipherSuite: oneOf(r.cipherSuite, [
-      "TLS_AES_128_GCM_SHA256",
-      "TLS_AES_256_GCM_SHA384",
-      "TLS_CHACHA20_POLY1305_SHA256",
-    ]),
-    helloRetryRequest: bool(r.helloRetryRequest),
-    resumed: bool(r.resumed),
-    pskMode: oneOf(r.pskMode, ["psk_ke", "psk_dhe_ke"]),
-    pskIdentity: text(r.pskIdentity),
-    earlyData: oneOf(r.earlyData, ["accepted", "rejected"]),
-    certWithPsk: bool(r.certWithPsk),
-    alert,
-    error: alert === null && typeof r.alert === "string" ? `${error} (alert ${r.alert})` : error,
-  };
-}
-
 export const rustls: Implementation = {
   id: "rustls",
   name: "rustls",
-  container: "rustls",
+  placement: { kind: "image", context: "rustls" },
+  inDefaultRun: true,
   // Every group, suite and certificate kind not listed below was measured working (rustls_test.ts);
   // ML-DSA certificates work in both roles through aws-lc-rs' unstable ML-DSA.
   capabilities: capabilities({
@@ -183,5 +130,5 @@ export const rustls: Implementation = {
   refuse,
   server,
   client,
-  parse,
+  parse: readPeerReport,
 };

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { whyUnsupported } from "./capabilities.ts";
 import { implementation } from "./index.ts";
 import { keySharesFor, rustls } from "./rustls.ts";
-import type { EndpointConfig } from "./types.ts";
+import type { EndpointConfig } from "../contract/config.ts";
 import { ensurePki } from "../pki/pki.ts";
-import type { PairResult } from "../runtime/pair.ts";
+import type { PairResult } from "../runner/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
 import { freePort } from "../runtime/ports.ts";
 import { GROUP_NAMES, type GroupName } from "../tls/names.ts";
-import { withWorld } from "../runtime/testenv.ts";
+import { withWorld } from "../testing/world.ts";
 
 const openssl = implementation("openssl");
 

@@ -5,9 +5,11 @@
 import assert from "node:assert/strict";
 import { openssl } from "./openssl.ts";
 import { ts } from "./ts.ts";
-import type { EndpointConfig, Implementation, PeerReport } from "./types.ts";
-import type { PairResult } from "../runtime/pair.ts";
-import { assertBothOk, withWorld } from "../runtime/testenv.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { PeerReport } from "../contract/report.ts";
+import type { PairResult } from "../runner/pair.ts";
+import { assertBothOk, withWorld } from "../testing/world.ts";
 import { GROUP_NAMES, type GroupName } from "../tls/names.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

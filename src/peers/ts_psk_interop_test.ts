@@ -6,13 +6,15 @@
 
 import assert from "node:assert/strict";
 import { ensurePki } from "../pki/pki.ts";
-import { type PairResult, runPair } from "../runtime/pair.ts";
+import { type PairResult, runPair } from "../runner/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
-import { assertBothOk, withWorld } from "../runtime/testenv.ts";
+import { assertBothOk, withWorld } from "../testing/world.ts";
 import type { GroupName, PskModeName } from "../tls/names.ts";
 import { openssl } from "./openssl.ts";
 import { ts } from "./ts.ts";
-import type { EndpointConfig, ExternalPsk, Implementation, PeerReport } from "./types.ts";
+import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { PeerReport } from "../contract/report.ts";
 import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -2,10 +2,11 @@
 // specs over loopback, parsed back into PeerReports.
 
 import { deepEqual, equal, match } from "node:assert/strict";
-import { writeTestPki } from "../tls/test_pki.ts";
+import { writeTestPki } from "../testing/pki.ts";
 import { whyUnsupported } from "./capabilities.ts";
 import { ts } from "./ts.ts";
-import type { CellContext, EndpointConfig } from "./types.ts";
+import type { CellContext } from "../contract/process.ts";
+import type { EndpointConfig } from "../contract/config.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "pqi-ts-adapter-" });
 const pki = await writeTestPki(dir, ["ecdsa-p256", "ed25519"]);

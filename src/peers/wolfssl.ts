@@ -25,17 +25,12 @@ import {
   type PskModeName,
   type SignatureSchemeName,
 } from "../tls/names.ts";
-import { adapterCannot, capabilities, lacks } from "./capabilities.ts";
-import {
-  type CellContext,
-  chained,
-  type EndpointConfig,
-  failedReport,
-  type Implementation,
-  type PeerReport,
-  type ProcessSpec,
-  type Role,
-} from "./types.ts";
+import { adapterCannot, capabilities, lacks } from "../contract/capabilities.ts";
+import type { CellContext, ProcessSpec } from "../contract/process.ts";
+import { chained, failedReport, type PeerReport } from "../contract/report.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
+import type { Role } from "../tls/names.ts";
 
 // --- The example programs' vocabulary ----------------------------------------------------------
 
@@ -354,6 +349,7 @@ function blockReport(block: Block, notes: Set<string>, role: Role, lastExitOk: b
   const code = failure ? Number(failure.match(ERROR_LINE)![1]) : null;
   const early = field(/^Early Data was (\w+)/);
   return {
+    ...failedReport(null),
     ok,
     version,
     group,
@@ -402,7 +398,8 @@ function parse(role: Role, output: { stdout: string; stderr: string; code: numbe
 export const wolfssl: Implementation = {
   id: "wolfssl",
   name: "wolfSSL",
-  container: "wolfssl",
+  placement: { kind: "image", context: "wolfssl" },
+  inDefaultRun: true,
   capabilities: capabilities({
     // All nine groups, all three suites and all seven certificate kinds were measured working.
     features: {

@@ -5,13 +5,14 @@
 import assert from "node:assert/strict";
 import { whyUnsupported } from "./capabilities.ts";
 import { implementation, IMPLEMENTATIONS } from "./index.ts";
-import type { EndpointConfig, ExternalPsk, Implementation } from "./types.ts";
+import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
+import type { Implementation } from "./implementation.ts";
 import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
 import { ensurePki } from "../pki/pki.ts";
-import type { PairResult } from "../runtime/pair.ts";
+import type { PairResult } from "../runner/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
 import { CERT_KINDS, GROUP_NAMES, type GroupName, type PskModeName } from "../tls/names.ts";
-import { withWorld } from "../runtime/testenv.ts";
+import { withWorld } from "../testing/world.ts";
 
 const openssl = implementation("openssl");
 

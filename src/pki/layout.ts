@@ -2,7 +2,13 @@
 // that mounts the directory at the same path) finds a file from the root alone.
 
 import { CERT_KINDS, type CertKind } from "../tls/names.ts";
-import type { PkiPaths } from "../peers/types.ts";
+
+/** Paths as seen by the process (inside its container for library peers). */
+export interface PkiPaths {
+  caCert: string;
+  /** Leaf certificate + key per kind; the leaf file holds the leaf only (CA is caCert). */
+  leaf: Record<CertKind, { cert: string; key: string; chain: string }>;
+}
 
 export const DEFAULT_PKI_DIR = ".cache/pki";
 

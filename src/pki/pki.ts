@@ -15,8 +15,7 @@ import {
 import { pemBlocks, toPem } from "../tls/asn1.ts";
 import { type Certificate, parseCertificate, verifyChain } from "../tls/x509.ts";
 import { CERT_KINDS, type CertKind } from "../tls/names.ts";
-import type { PkiPaths } from "../peers/types.ts";
-import { DEFAULT_PKI_DIR, pkiPaths } from "./layout.ts";
+import { DEFAULT_PKI_DIR, type PkiPaths, pkiPaths } from "./layout.ts";
 import { buildCertificate, randomSerial } from "./cert.ts";
 import { generateKey } from "./keygen.ts";
 

@@ -4,7 +4,6 @@
 // and the Markdown step summary both render from here.
 
 import type { Outcome, Report, Result } from "./schema.ts";
-import { IMPL_IDS } from "../peers/types.ts";
 
 export const SYMBOLS: Record<Outcome, string> = {
   pass: "✓",
@@ -27,17 +26,23 @@ export interface MatrixTable {
   cells: Record<string, Record<string, string>>;
 }
 
-const groupIsTheFinding = (r: Result): boolean =>
-  r.expected.kind === "handshake" && r.expected.group === undefined;
+/** The cases whose expectation does not fix the group: the group each pair reached is the finding. */
+const groupIsTheFinding = (report: Report) => (r: Result): boolean => {
+  const expected = report.cases[r.case]?.expected;
+  return expected?.kind === "handshake" && expected.group === undefined;
+};
 
 /** One table per suite, plus one per "what group did they reach" case. */
 export function matrixTables(report: Report): MatrixTable[] {
   const tables: MatrixTable[] = [];
+  // Implementations in plan order: the order they first appear in the results.
+  const order = unique(report.results.flatMap((r) => [r.client, r.server]));
+  const table = tableIn(order);
   const suites = [...new Set(report.results.map((r) => r.suite))];
   for (const suite of suites) {
     const results = report.results.filter((r) => r.suite === suite);
     tables.push(table(suite, results, (rs) => rs.map((r) => SYMBOLS[r.outcome]).join("")));
-    for (const caseId of unique(results.filter(groupIsTheFinding).map((r) => r.case))) {
+    for (const caseId of unique(results.filter(groupIsTheFinding(report)).map((r) => r.case))) {
       const rs = results.filter((r) => r.case === caseId);
       tables.push(table(caseId, rs, ([r]) => {
         const group = r.observed?.group;
@@ -50,21 +55,24 @@ export function matrixTables(report: Report): MatrixTable[] {
   return tables;
 }
 
-function table(title: string, results: Result[], text: (rs: Result[]) => string): MatrixTable {
-  const cases = unique(results.map((r) => r.case));
-  const clients = byImplOrder(unique(results.map((r) => r.client)));
-  const servers = byImplOrder(unique(results.map((r) => r.server)));
-  const cells: MatrixTable["cells"] = {};
-  for (const c of clients) {
-    cells[c] = {};
-    for (const s of servers) {
-      const rs = results.filter((r) => r.client === c && r.server === s);
-      rs.sort((a, b) => cases.indexOf(a.case) - cases.indexOf(b.case));
-      cells[c][s] = rs.length ? text(rs) : "";
+const tableIn =
+  (order: string[]) =>
+  (title: string, results: Result[], text: (rs: Result[]) => string): MatrixTable => {
+    const byOrder = (ids: string[]) => ids.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    const cases = unique(results.map((r) => r.case));
+    const clients = byOrder(unique(results.map((r) => r.client)));
+    const servers = byOrder(unique(results.map((r) => r.server)));
+    const cells: MatrixTable["cells"] = {};
+    for (const c of clients) {
+      cells[c] = {};
+      for (const s of servers) {
+        const rs = results.filter((r) => r.client === c && r.server === s);
+        rs.sort((a, b) => cases.indexOf(a.case) - cases.indexOf(b.case));
+        cells[c][s] = rs.length ? text(rs) : "";
+      }
     }
-  }
-  return { title, cases, clients, servers, cells };
-}
+    return { title, cases, clients, servers, cells };
+  };
 
 /** Plain text, columns padded: for the terminal. */
 export function renderText(t: MatrixTable): string {
@@ -97,8 +105,6 @@ export function renderMarkdown(t: MatrixTable): string {
 }
 
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
-const byImplOrder = (ids: string[]): string[] =>
-  ids.sort((a, b) => IMPL_IDS.indexOf(a as never) - IMPL_IDS.indexOf(b as never));
 // Every symbol is one column wide; counting code points keeps the padding right.
 const width = (s: string): number => [...s].length;
 const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - width(s)));

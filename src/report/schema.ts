@@ -1,47 +1,36 @@
-// The run report: schema-versioned JSON written as the run goes, read by the terminal summary,
-// JUnit/Markdown writers, the baseline comparison and the web page. Change SCHEMA_VERSION
-// whenever a field changes meaning.
+// The run report. On disk a run is three files beside each other (src/report/store.ts):
+//
+//   <name>.json          the report: what ran, every cell's outcome and the facts that decided it
+//   <name>.evidence.gz   every cell's evidence (both programs' reports and logs, the wire tap's
+//                        observation and annotated transcript), one gzip member per cell, found
+//                        through the cell's `evidence` offset and length
+//   <name>.journal       while the run goes: one JSON line per event, so an interrupted or crashed
+//                        run still reads back (removed once <name>.json is written)
+//
+// SCHEMA_VERSION changes whenever a field changes meaning; src/report/read.ts reads every version
+// that was ever written (1: one file with everything inline).
 
-import type { Expectation } from "../runner/case.ts";
-import type { ImplId, PeerReport, Provenance } from "../peers/types.ts";
-import type { AlertName, CipherSuiteName, GroupName, PskModeName } from "../tls/names.ts";
-import type { KeyShareInfo, TranscriptEntry } from "../tls/summary.ts";
+import type { Expectation } from "../contract/case.ts";
+import type { Provenance } from "../contract/provenance.ts";
+import type { PeerReport } from "../contract/report.ts";
+import type {
+  AlertName,
+  CipherSuiteName,
+  GroupName,
+  PskModeName,
+  Role,
+  SignatureSchemeName,
+} from "../tls/names.ts";
+import type { WireObservation } from "../wire/observation.ts";
 
-export const SCHEMA_VERSION = 1;
+export type { WireObservation };
+
+export const SCHEMA_VERSION = 2;
 
 export const OUTCOMES = ["pass", "fail", "unsupported", "error", "timeout", "flaky"] as const;
 export type Outcome = typeof OUTCOMES[number];
 
-/** What the wire tap saw in the cleartext part of the handshake. */
-export interface WireObservation {
-  groupsOffered: (GroupName | string)[];
-  keySharesOffered: KeyShareInfo[];
-  /** Selected group from the ServerHello (null when psk_ke or no ServerHello). */
-  selectedGroup: GroupName | string | null;
-  serverShareSize: number | null;
-  helloRetryRequest: boolean;
-  /** Group asked for by the HelloRetryRequest. */
-  hrrGroup: GroupName | string | null;
-  cipherSuite: CipherSuiteName | string | null;
-  pskOffered: number;
-  pskSelected: number | null;
-  certWithPskOffered: boolean;
-  certWithPskEchoed: boolean;
-  earlyDataOffered: boolean;
-  /** Alerts seen in clear (before encryption started). */
-  alerts: { from: "client" | "server"; level: string; alert: AlertName | string }[];
-  bytes: { clientToServer: number; serverToClient: number };
-  segments: { clientToServer: number; serverToClient: number };
-  /** The first flight of each side: records and bytes. */
-  flights: { from: "client" | "server"; bytes: number; segments: number; records: number }[];
-  /** Milliseconds from the client's first byte to the server's first byte, and to the close. */
-  timings: { firstServerByteMs: number | null; closedMs: number | null };
-  /** Every record that crossed, annotated where cleartext. Bounded. */
-  transcript: TranscriptEntry[];
-  /** Second and later connections through the same tap (resumption). */
-  connections: number;
-}
-
+/** Everything the judge saw, merged: the full evidence of one attempt (kept in the side file). */
 export interface Observation {
   /** Negotiated group: the wire is the source of truth where it can see. */
   group: GroupName | null;
@@ -51,8 +40,12 @@ export interface Observation {
   pskMode: PskModeName | null;
   earlyData: "accepted" | "rejected" | null;
   certWithPsk: boolean | null;
+  /** The scheme of the server's CertificateVerify, as a program reported it. */
+  signatureScheme: SignatureSchemeName | null;
+  /** The kind of the server's certificate (ecdsa-p256, mldsa65, …), as a program reported it. */
+  serverCertificate: string | null;
   /** The alert that ended the handshake and who sent it, when there was one. */
-  alert: { name: AlertName | string; by: "client" | "server" | "unknown" } | null;
+  alert: { name: AlertName | string; by: Role | "unknown" } | null;
   client: PeerReport | null;
   server: PeerReport | null;
   wire: WireObservation | null;
@@ -60,9 +53,31 @@ export interface Observation {
   disagreements: string[];
 }
 
+/** The facts of an Observation a reader needs without opening the evidence. */
+export interface Observed {
+  group: GroupName | null;
+  cipherSuite: CipherSuiteName | null;
+  helloRetryRequest: boolean | null;
+  resumed: boolean | null;
+  pskMode: PskModeName | null;
+  earlyData: "accepted" | "rejected" | null;
+  certWithPsk: boolean | null;
+  signatureScheme: SignatureSchemeName | null;
+  serverCertificate: string | null;
+  alert: Observation["alert"];
+  disagreements: string[];
+  /** What crossed the wire, for the cost of each group: totals and each side's first flight. */
+  wire: {
+    bytes: { clientToServer: number; serverToClient: number };
+    firstFlight: { client: number | null; server: number | null };
+    /** The selected group's share sizes (client, server), as the wire saw them. */
+    share: { client: number | null; server: number | null };
+  } | null;
+}
+
 /**
  * How the library under test answered a deliberate misbehaviour of the reference peer
- * (suites/conformance.ts); src/runner/verdict.ts decides which one from the evidence.
+ * (suites/conformance.ts); src/judge/conformance.ts decides which one from the evidence.
  */
 export const CLASSIFICATIONS = [
   "correct-alert",
@@ -77,31 +92,69 @@ export type Classification = typeof CLASSIFICATIONS[number];
 
 export interface ConformanceFinding {
   /** The side played by the library under test. */
-  roleUnderTest: "client" | "server";
+  roleUnderTest: Role;
   classification: Classification;
   /** The alert the library under test sent, when anyone could read it. */
   alert: string | null;
 }
 
+/** A cell's evidence, as kept in the side file. */
+export interface Evidence {
+  observation: Observation | null;
+  /** Bounded stdout+stderr of each side. */
+  logs: { client: string; server: string };
+  /** For conformance cells: the exact bytes the adversary sent in clear (hex). */
+  sentHex?: string;
+}
+
+/** Where a cell's evidence is in the run's evidence file. */
+export interface EvidenceRef {
+  offset: number;
+  length: number;
+}
+
 export interface Result {
   case: string;
   suite: string;
-  title: string;
-  client: ImplId;
-  server: ImplId;
+  client: string;
+  server: string;
   outcome: Outcome;
   /** One sentence: why this outcome (the mismatch, the unsupported feature, the timeout). */
   reason: string;
-  expected: Expectation;
-  observed: Observation | null;
-  /** Bounded stdout+stderr of each side. */
-  logs: { client: string; server: string };
-  durations: { totalMs: number; handshakeMs: number | null };
+  observed: Observed | null;
+  durations: {
+    totalMs: number;
+    handshakeMs: number | null;
+    /** Where the last attempt's time went (ms): programs up, the client's run, judging, writing. */
+    phases?: {
+      startMs: number;
+      clientMs: number;
+      stopMs: number;
+      judgeMs: number;
+      writeMs?: number;
+    };
+  };
   attempts: number;
   /** For conformance cells: what the library under test did. */
   conformance?: ConformanceFinding;
-  /** For conformance cells: the exact bytes the adversary sent in clear (hex). */
-  sentHex?: string;
+  /** Null when the cell has none (unsupported: nothing ran). */
+  evidence: EvidenceRef | null;
+}
+
+/** What a report says about each case once, instead of in every cell. */
+export interface CaseInfo {
+  suite: string;
+  title: string;
+  expected: Expectation;
+}
+
+/** The cells a run was asked to run: the same plan gives the same hash on any machine. */
+export interface PlanInfo {
+  /** sha256 (hex, first 16) over the sorted cell ids and what each cell was told. */
+  hash: string;
+  /** Cells in the whole plan, and in this report (one shard of it, when sharded). */
+  cells: number;
+  shard?: { index: number; count: number };
 }
 
 export interface Report {
@@ -113,16 +166,60 @@ export interface Report {
   complete: boolean;
   interrupted?: string;
   command: string[];
+  /** The project commit that ran (git describe), or null outside a checkout. */
+  commit: string | null;
   host: { deno: string; os: string; cpus: number };
   /** Wall time of the run; with cold = images were built during this run. */
   timing: { wallMs: number | null; cold: boolean };
-  implementations: Partial<Record<ImplId, Provenance>>;
+  plan: PlanInfo;
+  implementations: Record<string, Provenance>;
+  cases: Record<string, CaseInfo>;
   results: Result[];
   totals: Record<Outcome, number>;
   /** Cells that the committed expectations say must pass but did not. */
   regressions: string[];
+  /** The evidence file's name, beside this report (null: no cell has evidence). */
+  evidenceFile: string | null;
 }
 
 /** A stable id for a cell, used in file names, URLs and the expectations file. */
 export const cellId = (r: Pick<Result, "case" | "client" | "server">): string =>
   `${r.case}@${r.client}->${r.server}`;
+
+export const emptyTotals = (): Record<Outcome, number> =>
+  Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+
+export function totalsOf(results: Result[]): Record<Outcome, number> {
+  const totals = emptyTotals();
+  for (const r of results) totals[r.outcome]++;
+  return totals;
+}
+
+/** The compact facts of an observation, for the report itself. */
+export function observedOf(o: Observation): Observed {
+  const w = o.wire;
+  const first = (from: Role) => w?.flights.find((f) => f.from === from)?.bytes ?? null;
+  return {
+    group: o.group,
+    cipherSuite: o.cipherSuite,
+    helloRetryRequest: o.helloRetryRequest,
+    resumed: o.resumed,
+    pskMode: o.pskMode,
+    earlyData: o.earlyData,
+    certWithPsk: o.certWithPsk,
+    signatureScheme: o.signatureScheme,
+    serverCertificate: o.serverCertificate,
+    alert: o.alert,
+    disagreements: o.disagreements,
+    wire: w && w.connections > 0
+      ? {
+        bytes: w.bytes,
+        firstFlight: { client: first("client"), server: first("server") },
+        share: {
+          client: w.keySharesOffered.find((s) => s.group === w.selectedGroup)?.size ?? null,
+          server: w.serverShareSize,
+        },
+      }
+      : null,
+  };
+}

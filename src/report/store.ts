@@ -1,15 +1,22 @@
-// The run report on disk: created when the run starts, rewritten atomically as cells finish
-// (so a reader, or a crash, never sees half a file), and closed as complete or interrupted.
+// Writing a run as it goes, at a constant cost per cell: each finished cell appends one gzip
+// member to the evidence file and one line to the journal, and nothing is rewritten. The report
+// itself (<name>.json) is written once, at the end, or at once on an interrupt, and then the
+// journal goes. A crash leaves the journal and the evidence, which read back as a partial run
+// (src/report/read.ts). See src/report/schema.ts for the three files.
 
 import {
+  type CaseInfo,
   cellId,
-  type Outcome,
-  OUTCOMES,
+  emptyTotals,
+  type Evidence,
+  type EvidenceRef,
+  type PlanInfo,
   type Report,
   type Result,
   SCHEMA_VERSION,
+  totalsOf,
 } from "./schema.ts";
-import type { ImplId, Provenance } from "../peers/types.ts";
+import type { Provenance } from "../contract/provenance.ts";
 
 /** Each side's log is kept to this many bytes: the head and the tail, the middle cut. */
 export const LOG_LIMIT = 16 * 1024;
@@ -31,46 +38,75 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${crypto.randomUUID().slice(0, 6)}`;
 }
 
-export const emptyTotals = (): Record<Outcome, number> =>
-  Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+/** The evidence and journal files that go with a report file. */
+export function companions(reportPath: string): { evidence: string; journal: string } {
+  const stem = reportPath.replace(/\.json$/, "");
+  return { evidence: `${stem}.evidence.gz`, journal: `${stem}.journal` };
+}
 
-export function totalsOf(results: Result[]): Record<Outcome, number> {
-  const totals = emptyTotals();
-  for (const r of results) totals[r.outcome]++;
-  return totals;
+/** A journal line: what happened, in the order it happened. */
+export type JournalEntry =
+  | { kind: "run"; report: Omit<Report, "results" | "totals"> }
+  | { kind: "provenance"; id: string; provenance: Provenance }
+  | { kind: "result"; result: Result }
+  | { kind: "cold" };
+
+export interface RunMeta {
+  id: string;
+  command: string[];
+  commit: string | null;
+  plan: PlanInfo;
+  cases: Record<string, CaseInfo>;
+}
+
+const encoder = new TextEncoder();
+
+export async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 export class RunStore {
   readonly report: Report;
   private readonly started = performance.now();
-  private writing: Promise<void> = Promise.resolve();
-  private dirty = false;
+  private readonly files: { evidence: string; journal: string };
+  private queue: Promise<void> = Promise.resolve();
+  private evidenceSize = 0;
   private order = new Map<string, number>();
+  private opened: { evidence: Deno.FsFile; journal: Deno.FsFile } | null = null;
 
-  constructor(readonly path: string, id: string, command: string[]) {
+  constructor(readonly path: string, meta: RunMeta) {
+    this.files = companions(path);
     this.report = {
       schema: SCHEMA_VERSION,
-      id,
+      id: meta.id,
       startedAt: new Date().toISOString(),
       finishedAt: null,
       complete: false,
-      command,
+      command: meta.command,
+      commit: meta.commit,
       host: { deno: Deno.version.deno, os: `${Deno.build.os}-${Deno.build.arch}`, cpus: cpus() },
       timing: { wallMs: null, cold: false },
+      plan: meta.plan,
       implementations: {},
+      cases: meta.cases,
       results: [],
       totals: emptyTotals(),
       regressions: [],
+      evidenceFile: this.files.evidence.slice(this.files.evidence.lastIndexOf("/") + 1),
     };
   }
 
-  setProvenance(id: ImplId, provenance: Provenance): Promise<void> {
-    this.report.implementations[id] = provenance;
-    return this.save();
-  }
-
-  markCold(): void {
-    this.report.timing.cold = true;
+  /** Creates the files (a fresh journal and evidence file) and writes the run's header. */
+  async open(): Promise<void> {
+    await Deno.mkdir(dirOf(this.path), { recursive: true });
+    const create = { write: true, create: true, truncate: true } as const;
+    this.opened = {
+      evidence: await Deno.open(this.files.evidence, create),
+      journal: await Deno.open(this.files.journal, create),
+    };
+    const { results: _r, totals: _t, ...header } = this.report;
+    await this.journal({ kind: "run", report: header });
   }
 
   /** Cell ids in plan order: results are kept in this order whatever order they finish in. */
@@ -78,56 +114,108 @@ export class RunStore {
     this.order = new Map(cellIds.map((id, i) => [id, i]));
   }
 
-  add(result: Result): Promise<void> {
+  setProvenance(id: string, provenance: Provenance): Promise<void> {
+    this.report.implementations[id] = provenance;
+    return this.journal({ kind: "provenance", id, provenance });
+  }
+
+  markCold(): Promise<void> {
+    this.report.timing.cold = true;
+    return this.journal({ kind: "cold" });
+  }
+
+  /** Records one cell: its evidence appended, then its line in the journal. */
+  add(result: Omit<Result, "evidence">, evidence: Evidence | null): Promise<Result> {
+    let full: Result | null = null;
+    return this.enqueue(async () => {
+      let ref: EvidenceRef | null = null;
+      if (evidence && this.opened) {
+        const bytes = await gzip(JSON.stringify(evidence));
+        await writeAll(this.opened.evidence, bytes);
+        ref = { offset: this.evidenceSize, length: bytes.length };
+        this.evidenceSize += bytes.length;
+      }
+      full = { ...result, evidence: ref };
+      this.insert(full);
+      await this.writeLine({ kind: "result", result: full });
+    }).then(() => full!);
+  }
+
+  private insert(result: Result): void {
     const rank = (r: Result) => this.order.get(cellId(r)) ?? Infinity;
     const results = this.report.results;
     let at = results.length;
     while (at > 0 && rank(results[at - 1]) > rank(result)) at--;
     results.splice(at, 0, result);
-    this.report.totals = totalsOf(this.report.results);
-    return this.save();
+    this.report.totals[result.outcome]++;
   }
 
   /** Closes the run: complete, or interrupted with the reason (then `complete` stays false). */
-  finish(opts: { regressions?: string[]; interrupted?: string } = {}): Promise<void> {
-    this.report.finishedAt = new Date().toISOString();
-    this.report.timing.wallMs = Math.round(performance.now() - this.started);
-    this.report.regressions = opts.regressions ?? [];
-    const interrupted = this.report.interrupted ?? opts.interrupted;
-    if (interrupted) this.report.interrupted = interrupted;
-    else this.report.complete = true;
-    return this.save();
+  async finish(opts: { regressions?: string[]; interrupted?: string } = {}): Promise<void> {
+    await this.queue;
+    this.seal(opts);
+    await writeAtomically(this.path, JSON.stringify(this.report));
+    await this.close();
   }
 
   /**
    * For signal handlers, which may be followed by an exit at any moment: marks the run
-   * interrupted and writes it synchronously. Later writes keep the mark.
+   * interrupted and writes the report synchronously. Later writes keep the mark.
    */
   interruptSync(reason: string): void {
-    this.report.interrupted = reason;
-    this.report.complete = false;
-    this.report.finishedAt = new Date().toISOString();
-    this.report.timing.wallMs = Math.round(performance.now() - this.started);
+    this.seal({ interrupted: reason });
     const tmp = `${this.path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     Deno.mkdirSync(dirOf(this.path), { recursive: true });
     Deno.writeTextFileSync(tmp, JSON.stringify(this.report));
     Deno.renameSync(tmp, this.path);
   }
 
-  /**
-   * Writes the report: at most one write runs at a time, and a write asked for while one runs
-   * happens right after it, so the file never lags more than one write behind the run.
-   */
-  save(): Promise<void> {
-    if (this.dirty) return this.writing;
-    this.dirty = true;
-    // A failed write must not stop the later ones; its caller still sees the error.
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      this.dirty = false;
-      await writeAtomically(this.path, JSON.stringify(this.report));
-    });
-    return this.writing;
+  private seal(opts: { regressions?: string[]; interrupted?: string }): void {
+    this.report.finishedAt = new Date().toISOString();
+    this.report.timing.wallMs = Math.round(performance.now() - this.started);
+    if (opts.regressions) this.report.regressions = opts.regressions;
+    const interrupted = this.report.interrupted ?? opts.interrupted;
+    if (interrupted) {
+      this.report.interrupted = interrupted;
+      this.report.complete = false;
+    } else this.report.complete = true;
+    this.report.totals = totalsOf(this.report.results);
+    if (this.evidenceSize === 0) this.report.evidenceFile = null;
   }
+
+  private async close(): Promise<void> {
+    if (!this.opened) return;
+    for (const f of Object.values(this.opened)) {
+      try {
+        f.close();
+      } catch { /* already closed */ }
+    }
+    this.opened = null;
+    await Deno.remove(this.files.journal).catch(() => {});
+    if (this.evidenceSize === 0) await Deno.remove(this.files.evidence).catch(() => {});
+  }
+
+  private journal(entry: JournalEntry): Promise<void> {
+    return this.enqueue(() => this.writeLine(entry));
+  }
+
+  private async writeLine(entry: JournalEntry): Promise<void> {
+    if (this.opened) {
+      await writeAll(this.opened.journal, encoder.encode(JSON.stringify(entry) + "\n"));
+    }
+  }
+
+  /** One write at a time, in order; a failed write does not stop the later ones. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.catch(() => {}).then(work);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await file.write(bytes.subarray(at));
 }
 
 export async function writeAtomically(path: string, text: string): Promise<void> {
@@ -137,16 +225,7 @@ export async function writeAtomically(path: string, text: string): Promise<void>
   await Deno.rename(tmp, path);
 }
 
-/** Reads a report back, checking the schema version so old files fail clearly. */
-export async function readReport(path: string): Promise<Report> {
-  const report = JSON.parse(await Deno.readTextFile(path)) as Report;
-  if (report.schema !== SCHEMA_VERSION) {
-    throw new Error(`${path}: report schema ${report.schema}, this code reads ${SCHEMA_VERSION}`);
-  }
-  return report;
-}
-
-const dirOf = (path: string): string =>
+export const dirOf = (path: string): string =>
   path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
 
 function cpus(): number {

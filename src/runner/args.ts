@@ -1,12 +1,49 @@
-// The command line of `deno task interop`, parsed into plain options. Every mistake is a
-// UsageError whose message is one line naming the valid choices.
+// The command line of `deno task interop`, as one flag table parsed the project's one way
+// (src/cli/flags.ts). Every mistake is a UsageError whose message is one line.
 
-import { type Selection, UsageError } from "./plan.ts";
-import { DEFAULT_JOBS, DEFAULT_TIMEOUT_MS } from "./run.ts";
+import { FlagError, type FlagTable, parseFlags, usageLines } from "../cli/flags.ts";
 import { EXPECTED_PATH } from "../report/expected.ts";
+import { parseShard, type Selection, type Shard, UsageError } from "./plan.ts";
+import { DEFAULT_JOBS, DEFAULT_TIMEOUT_MS } from "./run.ts";
+
+export const INTEROP_FLAGS = {
+  impl: {
+    kind: "list",
+    repeat: true,
+    help: "only cells between these implementations (name@version for other versions; all)",
+  },
+  suite: { kind: "list", repeat: true, help: "only these suites" },
+  case: { kind: "list", repeat: true, help: "only these cases (suite/name)" },
+  client: { kind: "list", repeat: true, help: "only these client implementations" },
+  server: { kind: "list", repeat: true, help: "only these server implementations" },
+  "impl-file": {
+    kind: "text",
+    repeat: true,
+    help: "add the implementation a manifest describes (docs/manifest.md); repeatable",
+  },
+  shard: { kind: "text", help: "run shard I of N of the plan (I/N), for several machines" },
+  jobs: { kind: "int", min: 1, help: `cells at once (default ${DEFAULT_JOBS})` },
+  timeout: {
+    kind: "number",
+    help: `per-cell deadline in seconds (default ${DEFAULT_TIMEOUT_MS / 1000})`,
+  },
+  report: { kind: "file", help: "where the report goes (default reports/runs/<id>.json)" },
+  junit: { kind: "file", help: "also write JUnit XML here" },
+  markdown: { kind: "file", help: "also write a Markdown summary here" },
+  expected: { kind: "file", help: `the cells that must pass (default ${EXPECTED_PATH})` },
+  "update-expected": { kind: "switch", help: "after a complete run: record which cells passed" },
+  list: { kind: "switch", help: "print the plan and exit" },
+  help: { kind: "switch", help: "show this help" },
+} as const satisfies FlagTable;
+
+export const USAGE = ["usage: deno task interop [flags]", "", ...usageLines(INTEROP_FLAGS)].join(
+  "\n",
+);
 
 export interface Options {
   selection: Selection;
+  implFiles: string[];
+  shard: Shard | null;
   jobs: number;
   timeoutMs: number;
   /** Default: reports/runs/<id>.json. */
@@ -19,102 +56,36 @@ export interface Options {
   help: boolean;
 }
 
-const VALUE_FLAGS = [
-  "--impl",
-  "--suite",
-  "--case",
-  "--client",
-  "--server",
-  "--jobs",
-  "--timeout",
-  "--report",
-  "--junit",
-  "--markdown",
-  "--expected",
-];
-const BOOL_FLAGS = ["--update-expected", "--list", "--help"];
-
-export const USAGE =
-  `deno task interop [--impl a,b] [--suite s] [--case id] [--client x] [--server y]
-                  [--jobs N] [--timeout S] [--report FILE] [--junit FILE] [--markdown FILE]
-                  [--expected FILE] [--update-expected] [--list]`;
-
-const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
-
-function positive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`${flag} needs a positive number, got "${v}"`);
-  }
-  return n;
-}
-
 export function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    selection: {},
-    jobs: DEFAULT_JOBS,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    report: null,
-    junit: null,
-    markdown: null,
-    expected: EXPECTED_PATH,
-    updateExpected: false,
-    list: false,
-    help: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    if (BOOL_FLAGS.includes(flag)) {
-      if (flag === "--update-expected") o.updateExpected = true;
-      if (flag === "--list") o.list = true;
-      if (flag === "--help") o.help = true;
-      continue;
+  let values;
+  try {
+    const parsed = parseFlags(INTEROP_FLAGS, argv);
+    if (parsed.positionals.length) {
+      throw new FlagError(`unexpected argument "${parsed.positionals[0]}" (flags start with --)`);
     }
-    if (!VALUE_FLAGS.includes(flag)) {
-      throw new UsageError(
-        `unknown option "${argv[i]}" (valid: ${[...VALUE_FLAGS, ...BOOL_FLAGS].join(", ")})`,
-      );
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || value.startsWith("--")) {
-      throw new UsageError(`${flag} needs a value`);
-    }
-    const sel = o.selection;
-    switch (flag) {
-      case "--impl":
-        sel.impls = [...sel.impls ?? [], ...list(value)];
-        break;
-      case "--suite":
-        sel.suites = [...sel.suites ?? [], ...list(value)];
-        break;
-      case "--case":
-        sel.cases = [...sel.cases ?? [], ...list(value)];
-        break;
-      case "--client":
-        sel.clients = [...sel.clients ?? [], ...list(value)];
-        break;
-      case "--server":
-        sel.servers = [...sel.servers ?? [], ...list(value)];
-        break;
-      case "--jobs":
-        o.jobs = Math.floor(positive(flag, value));
-        break;
-      case "--timeout":
-        o.timeoutMs = Math.round(positive(flag, value) * 1000);
-        break;
-      case "--report":
-        o.report = value;
-        break;
-      case "--junit":
-        o.junit = value;
-        break;
-      case "--markdown":
-        o.markdown = value;
-        break;
-      case "--expected":
-        o.expected = value;
-        break;
-    }
+    values = parsed.values;
+  } catch (e) {
+    if (e instanceof FlagError) throw new UsageError(e.message);
+    throw e;
   }
-  return o;
+  return {
+    selection: {
+      impls: values.impl,
+      suites: values.suite,
+      cases: values.case,
+      clients: values.client,
+      servers: values.server,
+    },
+    implFiles: values["impl-file"] ?? [],
+    shard: values.shard === undefined ? null : parseShard(values.shard),
+    jobs: values.jobs ?? DEFAULT_JOBS,
+    timeoutMs: Math.round((values.timeout ?? DEFAULT_TIMEOUT_MS / 1000) * 1000),
+    report: values.report ?? null,
+    junit: values.junit ?? null,
+    markdown: values.markdown ?? null,
+    expected: values.expected ?? EXPECTED_PATH,
+    updateExpected: values["update-expected"] ?? false,
+    list: values.list ?? false,
+    help: values.help ?? false,
+  };
 }

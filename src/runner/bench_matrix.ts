@@ -9,13 +9,21 @@ import { silentProgress } from "./progress.ts";
 import { runMatrix } from "./run.ts";
 import { IMPLEMENTATIONS } from "../peers/index.ts";
 import { newRunId, RunStore } from "../report/store.ts";
+import { planInfo } from "./plan.ts";
 import { SUITES } from "../../suites/index.ts";
 
 async function timeRun(label: string, argv: string[], sandboxPerCell: boolean) {
   const options = parseArgs(argv);
   const cells = planCells(SUITES, IMPLEMENTATIONS, options.selection);
   const dir = await Deno.makeTempDir({ prefix: "pqinterop-bench-" });
-  const store = new RunStore(`${dir}/report.json`, newRunId(), ["bench:matrix", label]);
+  const id = newRunId();
+  const store = new RunStore(`${dir}/${id}.json`, {
+    id,
+    command: ["bench:matrix", label],
+    commit: null,
+    plan: await planInfo(cells),
+    cases: {},
+  });
   try {
     const started = performance.now();
     const report = await runMatrix({

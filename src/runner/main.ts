@@ -1,12 +1,12 @@
 // `deno task interop`: plan the matrix, run it, print it, write the reports, and exit non-zero
 // on a regression against reports/expected.json. Exit codes: 0 fine, 1 regression, 2 bad input
-// (unknown name, corrupt expectations file), 130 interrupted.
+// (unknown name, bad manifest, corrupt expectations file), 130 interrupted.
 
 import { parseArgs, USAGE } from "./args.ts";
-import { planCells, UsageError } from "./plan.ts";
+import { type Cell, planCells, planInfo, shardOf, UsageError } from "./plan.ts";
 import { consoleProgress, duration, type Progress } from "./progress.ts";
 import { runMatrix } from "./run.ts";
-import { IMPLEMENTATIONS } from "../peers/index.ts";
+import { implementationsWith, ManifestError } from "../peers/index.ts";
 import {
   type Expected,
   ExpectedFileError,
@@ -17,8 +17,10 @@ import {
 import { toJUnit } from "../report/junit.ts";
 import { toMarkdown } from "../report/markdown.ts";
 import { LEGEND, matrixTables, renderText } from "../report/matrix.ts";
-import { cellId, OUTCOMES, type Report } from "../report/schema.ts";
+import { readRun } from "../report/read.ts";
+import { type CaseInfo, cellId, OUTCOMES, type Report } from "../report/schema.ts";
 import { newRunId, RunStore, writeAtomically } from "../report/store.ts";
+import { runHost } from "../runtime/host.ts";
 import { REPO_ROOT } from "../runtime/paths.ts";
 import { SUITES } from "../../suites/index.ts";
 
@@ -36,30 +38,47 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     return code;
   };
 
-  let options, cells, expected: Expected;
+  let options, all: Cell[], cells: Cell[], expected: Expected;
   try {
     options = parseArgs(argv);
     if (options.help) {
       print(USAGE);
       return 0;
     }
-    cells = planCells(SUITES, IMPLEMENTATIONS, options.selection);
+    const implementations = await implementationsWith(options.implFiles);
+    all = planCells(SUITES, implementations, options.selection);
+    cells = options.shard ? shardOf(all, options.shard) : all;
     if (options.list) {
-      listPlan(cells, print);
+      listPlan(
+        cells,
+        implementations.filter((i) => all.some((c) => c.client === i || c.server === i)),
+        print,
+      );
       return 0;
     }
     expected = await readExpected(options.expected);
   } catch (e) {
+    if (e instanceof ManifestError) {
+      for (const line of e.problems) print(line);
+      return 2;
+    }
     if (e instanceof UsageError || e instanceof ExpectedFileError) return fail(e.message, 2);
     throw e;
   }
   if (cells.length === 0) return fail("the selection has no cells", 2);
 
   const id = newRunId();
-  const store = new RunStore(options.report ?? `${REPO_ROOT}/reports/runs/${id}.json`, id, [
-    "deno task interop",
-    ...argv,
-  ]);
+  const cases: Record<string, CaseInfo> = {};
+  for (const c of cells) {
+    cases[c.case.id] ??= { suite: c.case.suite, title: c.case.title, expected: c.case.expect };
+  }
+  const store = new RunStore(options.report ?? `${REPO_ROOT}/reports/runs/${id}.json`, {
+    id,
+    command: ["deno task interop", ...argv],
+    commit: await commit(),
+    plan: await planInfo(all, options.shard ?? undefined),
+    cases,
+  });
   const controller = new AbortController();
   const signal = io.signal ?? controller.signal;
   const stopSignals = io.signal ? () => {} : onSignals((name) => {
@@ -84,7 +103,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   }
 
   printSummary(report, store.path, print);
-  if (options.junit) await writeAtomically(options.junit, toJUnit(report));
+  if (options.junit) await writeAtomically(options.junit, await toJUnit(await readRun(store.path)));
   const summaryFile = options.markdown ?? Deno.env.get("GITHUB_STEP_SUMMARY");
   if (summaryFile) {
     if (options.markdown) await writeAtomically(summaryFile, toMarkdown(report));
@@ -100,11 +119,23 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   return report.regressions.length ? 1 : 0;
 }
 
-function listPlan(cells: ReturnType<typeof planCells>, print: (l: string) => void): void {
+/** The project's commit, so shards of one plan can be checked to come from one checkout. */
+async function commit(): Promise<string | null> {
+  const r = await runHost(["git", "-C", REPO_ROOT, "rev-parse", "--short=12", "HEAD"], {
+    timeoutMs: 5_000,
+  });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+function listPlan(
+  cells: Cell[],
+  implementations: { id: string }[],
+  print: (l: string) => void,
+): void {
   const cases = [...new Map(cells.map((c) => [c.case.id, c.case])).values()];
   for (const c of cases) print(`${c.id.padEnd(44)} ${c.title}`);
   print("");
-  print(`implementations: ${IMPLEMENTATIONS.map((i) => i.id).join(", ")}`);
+  print(`implementations: ${implementations.map((i) => i.id).join(", ")}`);
   const runnable = cells.filter((c) => !c.unsupported).length;
   print(`${cells.length} cells (${runnable} runnable, ${cells.length - runnable} unsupported)`);
 }

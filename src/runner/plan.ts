@@ -1,11 +1,14 @@
 // The plan: which cells a run has. A cell is one case with one client implementation and one
 // server implementation. Cells that an implementation cannot express are planned too, already
-// marked unsupported with the reason, so the matrix shows every gap and why it is there.
+// marked unsupported with the reason, so the matrix shows every gap and why it is there. A plan
+// has a hash (the same cells told the same things give the same hash on every machine), and can
+// be cut into shards for several machines: cell k goes to shard (k mod N) + 1.
 
-import type { Case } from "./case.ts";
-import type { Implementation, Role } from "../peers/types.ts";
-import { whyUnsupported } from "../peers/capabilities.ts";
-import { cellId } from "../report/schema.ts";
+import type { Case } from "../contract/case.ts";
+import { whyUnsupported } from "../contract/capabilities.ts";
+import type { Implementation } from "../peers/implementation.ts";
+import { cellId, type PlanInfo } from "../report/schema.ts";
+import type { Role } from "../tls/names.ts";
 
 export interface Cell {
   id: string;
@@ -14,10 +17,13 @@ export interface Cell {
   server: Implementation;
   /** Why this cell cannot run, or null when it can. */
   unsupported: string | null;
+  /** The client is a browser: the exchange is one HTTP request, and the server must answer it. */
+  http: boolean;
 }
 
 /** What the command line asked for; every list is optional and ANDed together. */
 export interface Selection {
+  /** Implementations by id; "all" means every one, other versions included. */
   impls?: string[];
   clients?: string[];
   servers?: string[];
@@ -40,10 +46,15 @@ function checkNames(what: string, given: string[] | undefined, valid: string[]):
 }
 
 /** Why `impl` cannot play `role` in this case, or null. */
-export function refusal(impl: Implementation, role: Role, c: Case): string | null {
+export function refusal(
+  impl: Implementation,
+  role: Role,
+  c: Case,
+  http = false,
+): string | null {
   const config = role === "client" ? c.client : c.server;
-  const why = whyUnsupported(impl.capabilities, role, config) ?? impl.refuse?.(role, config) ??
-    null;
+  const why = whyUnsupported(impl.capabilities, role, config, http) ??
+    impl.refuse?.(role, config) ?? null;
   return why ? `${impl.id} as ${role}: ${why}` : null;
 }
 
@@ -53,7 +64,8 @@ export function planCells(
   sel: Selection = {},
 ): Cell[] {
   const implIds = impls.map((i) => i.id as string);
-  checkNames("implementation", sel.impls, implIds);
+  const everyImpl = sel.impls?.includes("all");
+  checkNames("implementation", sel.impls?.filter((i) => i !== "all"), implIds);
   checkNames("client implementation", sel.clients, implIds);
   checkNames("server implementation", sel.servers, implIds);
   checkNames("suite", sel.suites, Object.keys(suites));
@@ -63,9 +75,12 @@ export function planCells(
   const cases = allCases.filter((c) =>
     (!sel.suites || sel.suites.includes(c.suite)) && (!sel.cases || sel.cases.includes(c.id))
   );
+  // Without a choice, each library runs in its default version; naming one runs that one.
+  const named = (i: Implementation, list?: string[]) => list?.includes(i.id) ?? false;
   const pick = (roleList?: string[]) =>
     impls.filter((i) =>
-      (!sel.impls || sel.impls.includes(i.id)) && (!roleList || roleList.includes(i.id))
+      (everyImpl || (sel.impls ? named(i, sel.impls) : i.inDefaultRun || named(i, roleList))) &&
+      (!roleList || roleList.includes(i.id))
     );
   const clients = pick(sel.clients);
   const servers = pick(sel.servers);
@@ -76,12 +91,14 @@ export function planCells(
       if (c.only?.client && !c.only.client.includes(client.id)) continue;
       for (const server of servers) {
         if (c.only?.server && !c.only.server.includes(server.id)) continue;
+        const http = client.httpOnly === true;
         cells.push({
           id: cellId({ case: c.id, client: client.id, server: server.id }),
           case: c,
           client,
           server,
-          unsupported: refusal(client, "client", c) ?? refusal(server, "server", c),
+          http,
+          unsupported: refusal(client, "client", c, http) ?? refusal(server, "server", c, http),
         });
       }
     }
@@ -98,4 +115,44 @@ export function implementationsUsed(cells: Cell[]): Implementation[] {
     used.set(cell.server.id, cell.server);
   }
   return [...used.values()];
+}
+
+// ---------------------------------------------------------------- identity and shards
+
+/** The plan's hash: every cell's id, what each side is told, and whether it runs. */
+export async function planHash(cells: Cell[]): Promise<string> {
+  const text = cells.map((c) =>
+    JSON.stringify([c.id, c.case.client, c.case.server, c.case.expect, c.unsupported])
+  ).join("\n");
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** `--shard I/N` → {index: I, count: N}, 1 ≤ I ≤ N. */
+export function parseShard(text: string): Shard {
+  const m = text.match(/^(\d+)\/(\d+)$/);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UsageError(
+      `--shard must be I/N with 1 ≤ I ≤ N (e.g. --shard 2/3), got "${text}"`,
+    );
+  }
+  return { index, count };
+}
+
+/** The cells of one shard: cell k of the plan (from 0) goes to shard (k mod N) + 1. */
+export function shardOf(cells: Cell[], shard: Shard): Cell[] {
+  return cells.filter((_, k) => k % shard.count === shard.index - 1);
+}
+
+export async function planInfo(all: Cell[], shard?: Shard): Promise<PlanInfo> {
+  return { hash: await planHash(all), cells: all.length, ...(shard ? { shard } : {}) };
 }

@@ -2,24 +2,25 @@
 // implementation), run the cells in parallel with collision-free ports, record each result as it
 // lands, and close everything. `deno task interop`, the bench and the tests all go through here.
 
-import { CONTAINER_GONE, runCell, type SandboxRepair } from "./cell.ts";
+import { type CellOutcome, runCell, type SandboxRepair } from "./cell.ts";
 import { type Cell, implementationsUsed } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
-import type { Implementation, ImplId, PkiPaths } from "../peers/types.ts";
+import type { Provenance } from "../contract/provenance.ts";
+import type { Implementation } from "../peers/implementation.ts";
+import type { PkiPaths } from "../pki/layout.ts";
+import { ensurePki } from "../pki/pki.ts";
 import { type Expected, regressions } from "../report/expected.ts";
 import type { Report, Result } from "../report/schema.ts";
-import { RunStore } from "../report/store.ts";
-import { ensurePki } from "../pki/pki.ts";
+import type { RunStore } from "../report/store.ts";
 import { ensureEngine } from "../runtime/engine.ts";
-import { ensureImage } from "../runtime/images.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
-import { openSandbox, type PeerProcess, type Sandbox } from "../runtime/sandbox.ts";
+import { imageFor, openSandbox, type PeerProcess, type Sandbox } from "../runtime/sandbox.ts";
 
 export interface RunOptions {
   cells: Cell[];
   /** Where results go as they land (see RunStore). */
   store: RunStore;
-  /** Cells at once. Default 2 (the machines have two cores). */
+  /** Cells at once. */
   jobs?: number;
   /** Per-cell deadline. Default 20 s. */
   timeoutMs?: number;
@@ -34,7 +35,12 @@ export interface RunOptions {
   sandboxPerCell?: boolean;
 }
 
-export const DEFAULT_JOBS = 2;
+/**
+ * Cells at once. The reference peer runs in-process and the library programs start in
+ * milliseconds, so a cell mostly waits on its programs: more cells than cores keep both cores busy
+ * (measured with `deno task bench:matrix --jobs N`).
+ */
+export const DEFAULT_JOBS = 6;
 export const DEFAULT_TIMEOUT_MS = 20_000;
 
 export async function runMatrix(opts: RunOptions): Promise<Report> {
@@ -44,11 +50,10 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   const runnable = cells.filter((c) => !c.unsupported);
   progress.planned(cells.length, runnable.length);
   store.setOrder(cells.map((c) => c.id));
-  await store.save();
+  await store.open();
 
-  // Unsupported cells are settled by the plan alone; record them before anything can fail
-  // (added together, they share one write).
-  await Promise.all(cells.filter((c) => c.unsupported).map((c) => store.add(unsupportedResult(c))));
+  // Unsupported cells are settled by the plan alone; record them before anything can fail.
+  for (const c of cells.filter((c) => c.unsupported)) await store.add(unsupportedResult(c), null);
 
   const scratchRoot = `${CACHE_DIR}/scratch/${store.report.id}`;
   let setup: Setup | null = null;
@@ -56,7 +61,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     setup = await bringUp(implementationsUsed(cells), opts, scratchRoot, progress);
   } catch (e) {
     // Without a PKI or scratch space no cell can run: each says so, and the report is written.
-    await Promise.all(runnable.map((cell) => store.add(bringUpFailed(cell, e as Error))));
+    for (const cell of runnable) await store.add(bringUpFailed(cell, e as Error), null);
   }
   try {
     if (setup) await runAll(runnable, setup, opts, signal, progress);
@@ -83,8 +88,8 @@ async function runAll(
   progress: Progress,
 ): Promise<void> {
   const env = { ...setup, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
-  // Programs of cells in flight, so an interrupt can end them: closing a container ends its
-  // programs, but host programs (the TS peer) would outlive the run.
+  // Programs of cells in flight, so an interrupt can end them at once: closing a container ends
+  // its programs, but the in-process reference peer would go on until its own deadline.
   const live = new Set<PeerProcess>();
   const stopLive = () => live.forEach((p) => p.kill().catch(() => {}));
   signal.addEventListener("abort", stopLive, { once: true });
@@ -97,47 +102,42 @@ async function runAll(
   };
   await pool(cells, opts.jobs ?? DEFAULT_JOBS, signal, async (cell) => {
     progress.started(cell);
-    const result = await one(cell);
+    const { result, evidence } = await one(cell);
     if (signal.aborted) return; // in flight when interrupted: not a finished cell
-    await opts.store.add(result);
-    progress.finished(cell, result);
+    const written = performance.now();
+    const recorded = await opts.store.add(result, evidence);
+    const phases = recorded.durations.phases;
+    if (phases) phases.writeMs = Math.round((performance.now() - written) * 10) / 10;
+    progress.finished(cell, recorded);
   });
   signal.removeEventListener("abort", stopLive);
 }
 
 /**
- * A container that died under the run (killed from outside, engine restarted) is replaced once
- * per implementation, so one accident does not turn the rest of the run into errors. Cells
- * running at the time share the replacement.
+ * A sandbox that broke under the run (its container killed from outside, its launcher dead) is
+ * replaced once per implementation, so one accident does not turn the rest of the run into
+ * errors. Cells running at the time share the replacement.
  */
 function repairer(setup: Setup, opts: RunOptions): SandboxRepair {
   const impls = new Map(implementationsUsed(opts.cells).map((i) => [i.id, i]));
-  const replaced = new Map<ImplId, Promise<void>>();
-  const replace = (impl: ImplId): Promise<void> => {
-    let p = replaced.get(impl);
-    if (!p) {
-      p = (async () => {
-        const old = setup.sandboxes.get(impl);
-        const implementation = impls.get(impl)!;
-        if (old && !(old instanceof Error)) await old.close().catch(() => {});
-        const fresh = await openSandbox(implementation, {
-          mounts: [setup.pkiRoot, setup.scratchRoot],
-        }).catch((e) => new Error(`sandbox ${impl} (reopened): ${(e as Error).message}`));
-        setup.sandboxes.set(impl, fresh);
-      })();
-      replaced.set(impl, p);
-    }
-    return p;
+  const replaced = new Map<string, Promise<void>>();
+  return {
+    replace(impl: string): Promise<void> {
+      let p = replaced.get(impl);
+      if (!p) {
+        p = (async () => {
+          const old = setup.sandboxes.get(impl);
+          if (old && !(old instanceof Error)) await old.close().catch(() => {});
+          const fresh = await openSandbox(impls.get(impl)!, {
+            mounts: [setup.pkiRoot, setup.scratchRoot],
+          }).catch((e) => new Error(`sandbox ${impl} (reopened): ${(e as Error).message}`));
+          setup.sandboxes.set(impl, fresh);
+        })();
+        replaced.set(impl, p);
+      }
+      return p;
+    },
   };
-  const check = async (impl: ImplId): Promise<void> => {
-    await replaced.get(impl);
-    const box = setup.sandboxes.get(impl);
-    const implementation = impls.get(impl);
-    if (!box || box instanceof Error || implementation?.container === null) return;
-    const probe = await box.spawn({ argv: ["true"] }).wait(10_000);
-    if (CONTAINER_GONE.test(`${probe.stderr}\n${probe.stdout}`)) await replace(impl);
-  };
-  return { replace, check };
 }
 
 /**
@@ -151,39 +151,44 @@ function tracking(sandboxes: Setup["sandboxes"], live: Set<PeerProcess>): Setup[
       out.set(id, box);
       continue;
     }
+    const current = () => {
+      const now = sandboxes.get(id);
+      return now && !(now instanceof Error) ? now : box;
+    };
     out.set(id, {
       ...box,
+      broken: () => current().broken(),
       spawn(spec) {
-        const current = sandboxes.get(id);
-        const p = (current && !(current instanceof Error) ? current : box).spawn(spec);
+        const p = current().spawn(spec);
         live.add(p);
         const wait = p.wait.bind(p);
         // Once waited for (the end of its part in the cell), it is no longer in flight.
-        return { ...p, wait: (ms: number) => wait(ms).finally(() => live.delete(p)) };
+        return {
+          ready: p.ready.bind(p),
+          kill: p.kill.bind(p),
+          wait: (ms: number) => wait(ms).finally(() => live.delete(p)),
+        };
       },
     });
   }
   return out;
 }
 
-function unsupportedResult(cell: Cell): Result {
+function unsupportedResult(cell: Cell): Omit<Result, "evidence"> {
   return {
     case: cell.case.id,
     suite: cell.case.suite,
-    title: cell.case.title,
     client: cell.client.id,
     server: cell.server.id,
     outcome: "unsupported",
     reason: `Unsupported: ${cell.unsupported}.`,
-    expected: cell.case.expect,
     observed: null,
-    logs: { client: "", server: "" },
     durations: { totalMs: 0, handshakeMs: null },
     attempts: 0,
   };
 }
 
-function bringUpFailed(cell: Cell, e: Error): Result {
+function bringUpFailed(cell: Cell, e: Error): Omit<Result, "evidence"> {
   return {
     ...unsupportedResult(cell),
     outcome: "error",
@@ -192,7 +197,7 @@ function bringUpFailed(cell: Cell, e: Error): Result {
 }
 
 interface Setup {
-  sandboxes: Map<ImplId, Sandbox | Error>;
+  sandboxes: Map<string, Sandbox | Error>;
   pki: PkiPaths;
   pkiRoot: string;
   scratchRoot: string;
@@ -208,12 +213,12 @@ async function bringUp(
   scratchRoot: string,
   progress: Progress,
 ): Promise<Setup> {
-  const sandboxes = new Map<ImplId, Sandbox | Error>();
+  const sandboxes = new Map<string, Sandbox | Error>();
   const pkiRoot = opts.pkiRoot ?? `${CACHE_DIR}/pki`;
   await Deno.mkdir(scratchRoot, { recursive: true });
   const pki = await ensurePki(pkiRoot);
 
-  const containers = impls.filter((i) => i.container !== null);
+  const containers = impls.filter((i) => i.placement.kind !== "in-process");
   let engine: Error | null = null;
   if (containers.length) {
     progress.line("container engine: checking");
@@ -225,18 +230,17 @@ async function bringUp(
       sandboxes.set(impl.id, new Error(`container engine: ${engine.message}`));
       continue;
     }
-    progress.line(`image ${impl.container}: checking`);
     try {
-      const info = await ensureImage(impl.container!);
-      if (info.built) opts.store.markCold();
+      const info = await imageFor(impl, (line) => progress.line(line));
+      if (info?.built) await opts.store.markCold();
       progress.line(
-        `image ${impl.container}: ${info.tag} ${
-          info.built ? `built in ${Math.round(info.ms / 1000)} s` : "ready"
+        `image ${impl.id}: ${info?.tag} ${
+          info?.built ? `built in ${Math.round(info.ms / 1000)} s` : "ready"
         }`,
       );
     } catch (e) {
-      sandboxes.set(impl.id, new Error(`image ${impl.container}: ${(e as Error).message}`));
-      progress.line(`image ${impl.container}: FAILED (${(e as Error).message.split("\n")[0]})`);
+      sandboxes.set(impl.id, new Error(`image for ${impl.id}: ${(e as Error).message}`));
+      progress.line(`image ${impl.id}: FAILED (${(e as Error).message.split("\n")[0]})`);
     }
   }
   if (opts.sandboxPerCell) return { sandboxes, pki, pkiRoot, scratchRoot };
@@ -259,7 +263,7 @@ async function bringUp(
   return { sandboxes, pki, pkiRoot, scratchRoot };
 }
 
-function unknownProvenance(impl: Implementation, e: Error) {
+function unknownProvenance(impl: Implementation, e: Error): Provenance {
   return {
     id: impl.id,
     name: impl.name,
@@ -274,9 +278,9 @@ function unknownProvenance(impl: Implementation, e: Error) {
 async function withOwnSandboxes(
   cell: Cell,
   { scratchRoot, pkiRoot }: Setup,
-  run: (sandboxes: Map<ImplId, Sandbox | Error>) => Promise<Result>,
-): Promise<Result> {
-  const sandboxes = new Map<ImplId, Sandbox | Error>();
+  run: (sandboxes: Map<string, Sandbox | Error>) => Promise<CellOutcome>,
+): Promise<CellOutcome> {
+  const sandboxes = new Map<string, Sandbox | Error>();
   const impls = cell.client.id === cell.server.id ? [cell.client] : [cell.client, cell.server];
   try {
     for (const impl of impls) {

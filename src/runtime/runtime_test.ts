@@ -4,14 +4,14 @@
 import assert from "node:assert/strict";
 import { contextHash, ensureImage, ImageBuildError, LABEL } from "./images.ts";
 import { runHost } from "./host.ts";
-import { runPair } from "./pair.ts";
+import { runPair } from "../runner/pair.ts";
 import { CACHE_DIR, REPO_ROOT } from "./paths.ts";
 import { freePort } from "./ports.ts";
 import { OUTPUT_LIMIT } from "./process.ts";
 import { closeAllSandboxes, openSandbox, type Sandbox, SESSION } from "./sandbox.ts";
-import { TEST_PKI_DIR, withWorld } from "./testenv.ts";
+import { TEST_PKI_DIR, withWorld } from "../testing/world.ts";
 import { openssl } from "../peers/openssl.ts";
-import type { Implementation } from "../peers/types.ts";
+import type { Implementation } from "../peers/implementation.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -1,25 +1,50 @@
 // Where a peer program runs. A library peer runs in one long-lived container per implementation
 // (host network, the PKI and scratch directories mounted at the same paths, so no path needs
-// translating); the TypeScript peer runs on the host. Either way the runner sees the same Sandbox.
+// translating), and its programs are started through the launcher in that container; the
+// reference peer runs inside this process. Either way the runner sees the same Sandbox.
 
-import type { Implementation, ImplId, ProcessSpec, Provenance } from "../peers/types.ts";
-import { ensureImage, LABEL, readProvenance } from "./images.ts";
+import type { ProcessSpec } from "../contract/process.ts";
+import type { Provenance } from "../contract/provenance.ts";
+import { main as referencePeer } from "../refpeer/main.ts";
 import { runHost } from "./host.ts";
+import { ensureImage, imageId, type ImageInfo, type ImageRecipe, LABEL } from "./images.ts";
+import { Launcher, LAUNCHER_DIR, LAUNCHER_SOURCE } from "./launcher.ts";
 import { REPO_ROOT } from "./paths.ts";
-import { type PeerProcess, startProcess } from "./process.ts";
+import { type PeerProcess, Program, startLocal } from "./process.ts";
 
 export type { PeerProcess, ProcessResult } from "./process.ts";
 
+/** Where an implementation's programs run. */
+export type Placement =
+  | ({ kind: "image" } & Omit<ImageRecipe, "name">)
+  | { kind: "tag"; tag: string }
+  /** The reference peer, run inside the runner itself. */
+  | { kind: "in-process" };
+
+/** What the runtime needs to know of an implementation to give it a sandbox. */
+export interface SandboxTarget {
+  id: string;
+  name: string;
+  placement: Placement;
+  /** A command in the image that prints the library version (manifest implementations). */
+  versionCommand?: string[];
+  manifest?: Provenance["manifest"];
+}
+
 export interface Sandbox {
-  impl: ImplId;
+  impl: string;
   spawn(spec: ProcessSpec): PeerProcess;
   provenance(): Promise<Provenance>;
+  /** Why this sandbox can no longer run programs (its container or launcher died), or null. */
+  broken(): string | null;
   close(): Promise<void>;
 }
 
 export interface SandboxOptions {
-  /** Host directories the program needs (PKI, scratch); mounted read-write at the same path. */
+  /** Host directories the programs need (PKI, scratch); mounted read-write at the same path. */
   mounts?: string[];
+  /** Lines about a long image build in progress. */
+  progress?: (line: string) => void;
 }
 
 /** Labels this process' containers, so cleanup after Ctrl-C removes ours and nobody else's. */
@@ -28,13 +53,29 @@ const SESSION_LABEL = `${LABEL}.session`;
 
 const open = new Set<Sandbox>();
 
+/** The image a placement runs in, built when needed; null for the in-process peer. */
+export async function imageFor(
+  target: SandboxTarget,
+  progress?: (line: string) => void,
+): Promise<ImageInfo | null> {
+  const p = target.placement;
+  if (p.kind === "in-process") return null;
+  if (p.kind === "image") {
+    const { kind: _, ...recipe } = p;
+    return await ensureImage({ name: target.id.replace("@", "-"), ...recipe }, progress);
+  }
+  const id = await imageId(p.tag);
+  if (!id) throw new Error(`image ${p.tag} is not in the local engine (docker images ${p.tag})`);
+  return { name: target.id, tag: p.tag, id, built: false, ms: 0 };
+}
+
 export async function openSandbox(
-  impl: Implementation,
+  target: SandboxTarget,
   opts: SandboxOptions = {},
 ): Promise<Sandbox> {
-  const sandbox = impl.container === null
-    ? hostSandbox(impl)
-    : await containerSandbox(impl, impl.container, opts.mounts ?? []);
+  const sandbox = target.placement.kind === "in-process"
+    ? inProcessSandbox(target)
+    : await containerSandbox(target, (await imageFor(target, opts.progress))!, opts.mounts ?? []);
   if (open.size === 0) installCleanupHandlers();
   open.add(sandbox);
   return sandbox;
@@ -47,104 +88,41 @@ export async function closeAllSandboxes(): Promise<void> {
   removeCleanupHandlers();
 }
 
-function hostSandbox(impl: Implementation): Sandbox {
-  const sandbox: Sandbox = {
-    impl: impl.id,
-    spawn: (spec) =>
-      startProcess({ argv: spec.argv, env: spec.env, stdin: spec.stdin, cwd: REPO_ROOT }),
-    provenance: () => hostProvenance(impl),
-    close: () => {
-      open.delete(sandbox);
-      return Promise.resolve();
-    },
-  };
-  return sandbox;
-}
+// ---------------------------------------------------------------- the reference peer, in-process
 
-async function containerSandbox(
-  impl: Implementation,
-  dir: string,
-  mounts: string[],
-): Promise<Sandbox> {
-  const image = await ensureImage(dir);
-  // Testcontainers' reaper and its bridge-network lookup do not work on this host-network-only
-  // engine; our own cleanup (below) takes the reaper's place.
-  Deno.env.set("TESTCONTAINERS_RYUK_DISABLED", "true");
-  if (!Deno.env.get("TESTCONTAINERS_HOST_OVERRIDE")) {
-    Deno.env.set("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
-  }
-  const { GenericContainer } = await import("testcontainers");
-  // Processes get the paths as the caller wrote them (made absolute); the engine needs the real
-  // directory behind any symlink.
-  const binds = await Promise.all(mounts.map(async (m) => {
-    const target = m.startsWith("/") ? m : `${Deno.cwd()}/${m}`;
-    return { source: await Deno.realPath(m), target, mode: "rw" as const };
-  }));
-  const container = await new GenericContainer(image.tag)
-    .withNetworkMode("host")
-    .withCommand(["sleep", "infinity"])
-    .withLabels({ [LABEL]: "1", [SESSION_LABEL]: SESSION, [`${LABEL}.impl`]: impl.id })
-    .withBindMounts(binds)
-    .start();
-  const id = container.getId();
-  let spawned = 0;
-  let closed = false;
-
+function inProcessSandbox(target: SandboxTarget): Sandbox {
+  const running = new Set<Program>();
   const sandbox: Sandbox = {
-    impl: impl.id,
+    impl: target.id,
     spawn(spec) {
-      const pidFile = `/tmp/pqinterop-pid.${++spawned}`;
-      const env = Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-      // setsid: the program leads its own process group, so killing the group also takes
-      // whatever it started (a shell running two clients in a row, for resumption).
-      const wrapper = `echo $$ > ${pidFile}; exec "$@"`;
-      return startProcess({
-        argv: [
-          "docker",
-          "exec",
-          ...(spec.stdin === undefined ? [] : ["-i"]),
-          ...env,
-          id,
-          "setsid",
-          "-w",
-          "sh",
-          "-c",
-          wrapper,
-          "sh",
-          ...spec.argv,
-        ],
-        stdin: spec.stdin,
-        // Killing `docker exec` on the host leaves the program running in the container.
-        killRemote: async () => {
-          await runHost([
-            "docker",
-            "exec",
-            id,
-            "sh",
-            "-c",
-            `for i in $(seq 50); do [ -s ${pidFile} ] && break; sleep 0.1; done; ` +
-            `kill -9 -$(cat ${pidFile}) 2>/dev/null; true`,
-          ], { timeoutMs: 15_000 });
+      // argv[0] names the program; the rest is the peer's command line, as on a shell.
+      const stop = new AbortController();
+      const program = new Program(() => Promise.resolve(stop.abort()));
+      running.add(program);
+      referencePeer(spec.argv.slice(1), {
+        out: (line) => program.output(1, line + "\n"),
+        err: (line) => program.output(2, line + "\n"),
+        signal: stop.signal,
+      }).then(
+        (code) => program.exit(code),
+        (e) => {
+          program.output(2, `peer: ${e instanceof Error ? e.message : e}\n`);
+          program.exit(1);
         },
-      });
+      ).finally(() => running.delete(program));
+      return program;
     },
-    async provenance() {
-      const p = await readProvenance(image.tag);
-      return { ...p, id: impl.id, image: { id: image.id, tag: image.tag } };
-    },
+    provenance: () => hostProvenance(target),
+    broken: () => null,
     async close() {
-      if (closed) return;
-      closed = true;
       open.delete(sandbox);
-      await container.stop({ timeout: 0 }).catch(() =>
-        runHost(["docker", "rm", "-f", id], { timeoutMs: 30_000 })
-      );
+      await Promise.all([...running].map((p) => p.kill()));
     },
   };
   return sandbox;
 }
 
-async function hostProvenance(impl: Implementation): Promise<Provenance> {
+async function hostProvenance(target: SandboxTarget): Promise<Provenance> {
   const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`)) as {
     imports: Record<string, string>;
   };
@@ -157,14 +135,134 @@ async function hostProvenance(impl: Implementation): Promise<Provenance> {
     timeoutMs: 5_000,
   });
   return {
-    id: impl.id,
-    name: impl.name,
+    id: target.id,
+    name: target.name,
     version: `pqinterop ${git.code === 0 ? git.stdout.trim() : "(no git)"}`,
-    build:
-      `deno ${Deno.version.deno}, V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript}`,
+    build: `in-process in the runner: deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ` +
+      `TypeScript ${Deno.version.typescript}`,
     packages,
     image: null,
   };
+}
+
+// ---------------------------------------------------------------- a container per implementation
+
+async function containerSandbox(
+  target: SandboxTarget,
+  image: ImageInfo,
+  mounts: string[],
+): Promise<Sandbox> {
+  // Testcontainers' reaper and its bridge-network lookup do not work on this host-network-only
+  // engine; our own cleanup (below) takes the reaper's place.
+  Deno.env.set("TESTCONTAINERS_RYUK_DISABLED", "true");
+  if (!Deno.env.get("TESTCONTAINERS_HOST_OVERRIDE")) {
+    Deno.env.set("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
+  }
+  const { GenericContainer } = await import("testcontainers");
+  // Programs get the paths as the caller wrote them (made absolute); the engine needs the real
+  // directory behind any symlink.
+  const binds = await Promise.all(mounts.map(async (m) => {
+    const targetPath = m.startsWith("/") ? m : `${Deno.cwd()}/${m}`;
+    return { source: await Deno.realPath(m), target: targetPath, mode: "rw" as const };
+  }));
+  binds.push({ source: LAUNCHER_SOURCE, target: LAUNCHER_DIR, mode: "ro" as never });
+  const container = await new GenericContainer(image.tag)
+    .withNetworkMode("host")
+    .withEntrypoint(["sleep"])
+    .withCommand(["infinity"])
+    .withLabels({ [LABEL]: "1", [SESSION_LABEL]: SESSION, [`${LABEL}.impl`]: target.id })
+    .withBindMounts(binds)
+    .start();
+  const id = container.getId();
+  // One launcher per container; an image without perl falls back to one `docker exec` per program.
+  let launcher: Launcher | null = null;
+  let fallback: string | null = null;
+  try {
+    launcher = await Launcher.start(
+      ["docker", "exec", "-i", id, "perl", `${LAUNCHER_DIR}/launcher.pl`],
+      target.id,
+    );
+  } catch (e) {
+    fallback = (e as Error).message;
+  }
+  let closed = false;
+
+  const sandbox: Sandbox = {
+    impl: target.id,
+    spawn: (spec) => launcher ? launcher.spawn(spec) : execSpawn(id, spec),
+    async provenance() {
+      const read = async (argv: string[]) => {
+        const r = await sandbox.spawn({ argv }).wait(60_000);
+        return r.code === 0 ? r.stdout.trim() : null;
+      };
+      const file = await read(["cat", "/pqinterop/provenance.json"]);
+      const fromImage = file ? JSON.parse(file) as Partial<Provenance> : {};
+      const version = target.versionCommand
+        ? (await read(target.versionCommand))?.split("\n")[0] ?? null
+        : null;
+      if (!fromImage.version && !version) {
+        throw new Error(`${image.tag} has no /pqinterop/provenance.json and no version command`);
+      }
+      return {
+        id: target.id,
+        name: target.name,
+        version: version ?? fromImage.version!,
+        build: [fromImage.build, fallback ? `(programs started by docker exec: ${fallback})` : ""]
+          .filter(Boolean).join(" "),
+        packages: fromImage.packages ?? {},
+        image: { id: image.id, tag: image.tag },
+        ...(target.manifest ? { manifest: target.manifest } : {}),
+      };
+    },
+    broken: () => closed ? "closed" : launcher && !launcher.alive ? `launcher gone` : null,
+    async close() {
+      if (closed) return;
+      closed = true;
+      open.delete(sandbox);
+      await launcher?.close();
+      await container.stop({ timeout: 0 }).catch(() =>
+        runHost(["docker", "rm", "-f", id], { timeoutMs: 30_000 })
+      );
+    },
+  };
+  return sandbox;
+}
+
+/** One `docker exec` per program: for images without perl, where the launcher cannot run. */
+function execSpawn(id: string, spec: ProcessSpec): PeerProcess {
+  const pidFile = `/tmp/pqinterop-pid.${crypto.randomUUID().slice(0, 8)}`;
+  const env = Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  // setsid: the program leads its own process group, so killing the group also takes whatever it
+  // started.
+  return startLocal({
+    argv: [
+      "docker",
+      "exec",
+      ...(spec.stdin === undefined ? [] : ["-i"]),
+      ...env,
+      id,
+      "setsid",
+      "-w",
+      "sh",
+      "-c",
+      `echo $$ > ${pidFile}; exec "$@"`,
+      "sh",
+      ...spec.argv,
+    ],
+    stdin: spec.stdin,
+    // Killing `docker exec` on the host leaves the program running in the container.
+    killRemote: async () => {
+      await runHost([
+        "docker",
+        "exec",
+        id,
+        "sh",
+        "-c",
+        `for i in $(seq 50); do [ -s ${pidFile} ] && break; sleep 0.1; done; ` +
+        `kill -9 -$(cat ${pidFile}) 2>/dev/null; true`,
+      ], { timeoutMs: 15_000 });
+    },
+  });
 }
 
 // --- Cleanup on Ctrl-C, SIGTERM and exit -------------------------------------------------------
@@ -208,9 +306,7 @@ function removeCleanupHandlers(): void {
 async function removeSessionContainers(): Promise<void> {
   const r = await runHost(
     ["docker", "ps", "-aq", "--filter", `label=${SESSION_LABEL}=${SESSION}`],
-    {
-      timeoutMs: 30_000,
-    },
+    { timeoutMs: 30_000 },
   );
   const ids = r.stdout.split("\n").filter(Boolean);
   if (ids.length) await runHost(["docker", "rm", "-f", ...ids], { timeoutMs: 60_000 });

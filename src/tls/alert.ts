@@ -6,11 +6,12 @@ import { type AlertName, ALERTS, nameOf } from "./names.ts";
 export class TlsAlert extends Error {
   constructor(
     readonly alert: AlertName,
-    message: string,
+    /** What the peer did wrong (or what we could not do), without the alert's name. */
+    readonly reason: string,
     /** true when the peer sent this alert to us; false when we send it. */
     readonly received = false,
   ) {
-    super(`${received ? "received" : "sending"} ${alert}: ${message}`);
+    super(`${received ? "received" : "sending"} ${alert}: ${reason}`);
     this.name = "TlsAlert";
   }
 

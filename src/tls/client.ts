@@ -83,7 +83,7 @@ import {
 } from "./psk.ts";
 import { RecordProtection } from "./record.ts";
 import { type ClientTicket, obfuscatedAge, ticketFromMessage } from "./tickets.ts";
-import type { Certificate } from "./x509.ts";
+import { type Certificate, certificateInfo, parseCertificate } from "./x509.ts";
 
 /** Extensions a server may put in EncryptedExtensions (RFC 9846 §4.3, the "EE" column). */
 const EE_ALLOWED = new Set<number>([
@@ -649,7 +649,7 @@ export class TlsClient extends TlsEndpoint {
       serverName: this.config.serverName,
       now: this.config.test?.now,
     });
-    this.negotiated.peerCertificate = this.serverCert.subject;
+    this.negotiated.peerCertificate = certificateInfo(this.serverCert);
     this.transcript_.add(bytes);
   }
 
@@ -712,6 +712,7 @@ export class TlsClient extends TlsEndpoint {
     }));
     if (!cred || !scheme) return;
     this.negotiated.clientCertificate = true;
+    this.negotiated.certificate = certificateInfo(parseCertificate(cred.chain[0]));
     const content = signedContent("client", this.transcript_.hash(this.suite));
     const signature = await cred.key.sign(scheme, content, { pssSalt: this.config.test?.pssSalt });
     this.transcript_.add(this.conn.sendHandshake({

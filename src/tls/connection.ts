@@ -25,7 +25,7 @@ import {
   MAX_PLAINTEXT,
   RecordSplitter,
   type WireRecord,
-} from "./wire.ts";
+} from "./cleartext.ts";
 
 /** What a connection runs over: a Deno.Conn, or one end of `memoryPipe()`. */
 export interface Transport {

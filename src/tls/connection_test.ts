@@ -14,8 +14,8 @@ import { memoryPipe } from "./connection.ts";
 import type { Hooks } from "./hooks.ts";
 import { plaintextRecord } from "./record.ts";
 import { TlsServer } from "./server.ts";
-import { testPki } from "./test_pki.ts";
-import { decodeCleartextHandshake, HandshakeAssembler, RecordSplitter } from "./wire.ts";
+import { testPki } from "../testing/pki.ts";
+import { decodeCleartextHandshake, HandshakeAssembler, RecordSplitter } from "./cleartext.ts";
 import { RFC8448 } from "./testdata/vectors.ts";
 
 const pki = await testPki();

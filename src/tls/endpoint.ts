@@ -6,8 +6,19 @@ import { TlsAlert } from "./alert.ts";
 import { Connection, PeerClosed, type Transport } from "./connection.ts";
 import type { Hooks } from "./hooks.ts";
 import { type Handshake, type HandshakeType, messageName } from "./messages.ts";
-import type { CipherSuiteName, GroupName, PskModeName } from "./names.ts";
-import type { ConnectionSummary, KeyShareInfo, TranscriptEntry } from "./summary.ts";
+import type {
+  CipherSuiteName,
+  GroupName,
+  PskModeName,
+  Role,
+  SignatureSchemeName,
+} from "./names.ts";
+import type {
+  CertificateInfo,
+  ConnectionSummary,
+  KeyShareInfo,
+  TranscriptEntry,
+} from "./summary.ts";
 
 /** The negotiated facts the state machines fill in as they learn them. */
 export interface Negotiated {
@@ -18,8 +29,10 @@ export interface Negotiated {
   groupsOffered: (GroupName | string)[];
   keySharesOffered: KeyShareInfo[];
   keyShareSelected: { group: GroupName; client: number; server: number } | null;
-  signatureScheme: string | null;
-  peerCertificate: string | null;
+  signatureScheme: SignatureSchemeName | null;
+  peerCertificate: CertificateInfo | null;
+  /** The leaf we presented. */
+  certificate: CertificateInfo | null;
   clientCertificate: boolean;
   resumed: boolean;
   pskMode: PskModeName | null;
@@ -41,6 +54,7 @@ export abstract class TlsEndpoint {
     keyShareSelected: null,
     signatureScheme: null,
     peerCertificate: null,
+    certificate: null,
     clientCertificate: false,
     resumed: false,
     pskMode: null,
@@ -53,7 +67,7 @@ export abstract class TlsEndpoint {
   private handshakeMs: number | null = null;
   private error: string | null = null;
 
-  constructor(transport: Transport, readonly role: "client" | "server", hooks?: Hooks) {
+  constructor(transport: Transport, readonly role: Role, hooks?: Hooks) {
     this.conn = new Connection(transport, role, hooks);
   }
 
@@ -142,6 +156,7 @@ export abstract class TlsEndpoint {
       keyShareSelected: n.keyShareSelected,
       signatureScheme: n.signatureScheme,
       peerCertificate: n.peerCertificate,
+      certificate: n.certificate,
       clientCertificate: n.clientCertificate,
       flights: this.conn.log.flights,
       bytesSent: this.conn.bytesSent,

@@ -11,7 +11,7 @@ import type { ClientConfig } from "./config.ts";
 import { memoryPipe, PeerClosed, type Transport } from "./connection.ts";
 import type { TlsEndpoint } from "./endpoint.ts";
 import { TlsServer } from "./server.ts";
-import { testPki } from "./test_pki.ts";
+import { testPki } from "../testing/pki.ts";
 
 const SEED = 0x5eed_7153;
 const CASES_PER_ROLE = 1500;

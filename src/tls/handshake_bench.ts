@@ -5,7 +5,7 @@ import { TlsClient } from "./client.ts";
 import { memoryPipe } from "./connection.ts";
 import { GROUP_NAMES } from "./names.ts";
 import { TlsServer } from "./server.ts";
-import { testPki } from "./test_pki.ts";
+import { testPki } from "../testing/pki.ts";
 
 const pki = await testPki();
 const leaf = await pki.leaf("ecdsa-p256");

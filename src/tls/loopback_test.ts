@@ -15,7 +15,7 @@ import {
 } from "./names.ts";
 import { TlsServer } from "./server.ts";
 import type { ConnectionSummary } from "./summary.ts";
-import { testPki } from "./test_pki.ts";
+import { testPki } from "../testing/pki.ts";
 
 const pki = await testPki();
 const p256 = await pki.leaf("ecdsa-p256");

@@ -2,6 +2,9 @@
 // wire tap all name things through these tables, so a name means one number everywhere.
 // Sources: RFC 9846 (TLS 1.3), draft-ietf-tls-mlkem, RFC 10024, draft-ietf-tls-mldsa, RFC 9973.
 
+/** The two sides of a connection. */
+export type Role = "client" | "server";
+
 /** NamedGroup (RFC 9846 §4.3.7), using the IANA names the command-line peer accepts. */
 export const GROUPS = {
   x25519: 0x001d,

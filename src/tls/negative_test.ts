@@ -23,8 +23,8 @@ import { type AlertName, ALERTS, EXTENSIONS, type GroupName, GROUPS, nameOf } fr
 import { plaintextRecord } from "./record.ts";
 import { TlsServer } from "./server.ts";
 import type { ConnectionSummary } from "./summary.ts";
-import { testPki } from "./test_pki.ts";
-import { RecordSplitter, type WireRecord } from "./wire.ts";
+import { testPki } from "../testing/pki.ts";
+import { RecordSplitter, type WireRecord } from "./cleartext.ts";
 
 const pki = await testPki();
 const leaf = await pki.leaf("ecdsa-p256");

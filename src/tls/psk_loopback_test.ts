@@ -15,7 +15,7 @@ import { type AlertName, EXTENSIONS, GROUP_NAMES } from "./names.ts";
 import type { ExternalPskConfig } from "./psk.ts";
 import { TlsServer } from "./server.ts";
 import type { ConnectionSummary } from "./summary.ts";
-import { testPki } from "./test_pki.ts";
+import { testPki } from "../testing/pki.ts";
 import { TicketIssuer, TicketStore } from "./tickets.ts";
 
 const pki = await testPki();

@@ -7,7 +7,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { TlsAlert } from "./alert.ts";
 import { type CipherSuite, trafficKeys } from "./keyschedule.ts";
 import { CONTENT_TYPES } from "./names.ts";
-import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER, type WireRecord } from "./wire.ts";
+import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER, type WireRecord } from "./cleartext.ts";
 
 const TAG = 16;
 

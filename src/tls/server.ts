@@ -69,7 +69,7 @@ import {
 } from "./psk.ts";
 import { RecordProtection } from "./record.ts";
 import type { SessionState } from "./tickets.ts";
-import { verifyChain } from "./x509.ts";
+import { certificateInfo, parseCertificate, verifyChain } from "./x509.ts";
 
 /** What the server decided from a ClientHello. */
 type Decision =
@@ -532,7 +532,9 @@ export class TlsServer extends TlsEndpoint {
   }
 
   private sendCertificate(): void {
-    const entries = this.config.certificate!.chain.map((data) => ({ data, extensions: [] }));
+    const chain = this.config.certificate!.chain;
+    this.negotiated.certificate = certificateInfo(parseCertificate(chain[0]));
+    const entries = chain.map((data) => ({ data, extensions: [] }));
     this.transcript_.add(this.conn.sendHandshake({
       type: "certificate",
       body: { context: new Uint8Array(0), entries },
@@ -589,7 +591,7 @@ export class TlsServer extends TlsEndpoint {
       this.config.trustAnchors ?? [],
       { now: this.config.test?.now },
     );
-    this.negotiated.peerCertificate = leaf.subject;
+    this.negotiated.peerCertificate = certificateInfo(leaf);
     this.negotiated.clientCertificate = true;
     this.transcript_.add(bytes);
     const cv = await readMessage(this.conn, "certificate_verify");

@@ -4,7 +4,7 @@
 // count from the start of the decrypted content (the ciphertext itself has no readable fields).
 
 import { toHex } from "./codec.ts";
-import { decodeAlert, recordHeaderFields, type WireRecord } from "./wire.ts";
+import { decodeAlert, recordHeaderFields, type WireRecord } from "./cleartext.ts";
 import { CONTENT_TYPES, nameOf } from "./names.ts";
 import type { Field, Flight, TranscriptEntry } from "./summary.ts";
 

@@ -30,7 +30,7 @@ import {
   type SignatureAlgorithm,
   verifyWithKey,
 } from "./signatures.ts";
-import type { Field } from "./summary.ts";
+import type { CertificateInfo, Field } from "./summary.ts";
 
 export { pemBlocks };
 
@@ -532,4 +532,12 @@ export async function verifyChain(
     "unknown_ca",
     `no trusted issuer within ${MAX_DEPTH} certificates for ${certName(leaf)}`,
   );
+}
+
+/** The subject and the key of a certificate, the key named as the test PKI names its kinds. */
+export function certificateInfo(cert: Certificate): CertificateInfo {
+  const a = cert.keyAlgorithm;
+  const keyType = a.replace(/^ECDSA P-(\d+)$/, "ecdsa-p$1").replace(/^Ed25519$/, "ed25519")
+    .replace(/^RSA (\d+)$/, "rsa$1").replace(/^ML-DSA-(\d+)$/, "mldsa$1");
+  return { subject: cert.subject, keyType };
 }

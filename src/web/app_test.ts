@@ -4,7 +4,7 @@ import { createApp } from "./app.tsx";
 import { cellSlug } from "./cells.ts";
 import { verdict, verdictText } from "./conformance.ts";
 import { ReportStore } from "./store.ts";
-import { fixtureCopy, fixtureReports, FIXTURES } from "./testing.ts";
+import { fixtureCopy, fixtureReports, FIXTURES } from "../testing/web.ts";
 
 const reports = await fixtureReports();
 const latest = reports[0];

@@ -6,7 +6,7 @@ import axe from "axe-core";
 import { chromium, type Page } from "playwright-core";
 import { serve } from "./serve.ts";
 import { exportSite } from "./site.ts";
-import { fixtureReports, FIXTURES } from "./testing.ts";
+import { fixtureReports, FIXTURES } from "../testing/web.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [

@@ -2,7 +2,8 @@
 // answer with the right alert. The runner records what happened (Result.conformance); this module
 // groups those findings into one table per library and role.
 
-import type { ImplId, Role } from "../peers/types.ts";
+import type { ImplId } from "../peers/implementation.ts";
+import type { Role } from "../tls/names.ts";
 import type { Classification, Report, Result } from "../report/schema.ts";
 
 export const CONFORMANCE_SUITE = "conformance";

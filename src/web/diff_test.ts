@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { cellId } from "../report/schema.ts";
 import { diffRuns } from "./diff.ts";
-import { fixtureReports } from "./testing.ts";
+import { fixtureReports } from "../testing/web.ts";
 
 Deno.test("a diff accounts for every cell of both runs exactly once", async () => {
   const [to, from] = await fixtureReports();

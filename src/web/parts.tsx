@@ -1,6 +1,6 @@
 // Small pieces several pages share: an outcome mark, the totals of a run, the provenance table.
 
-import type { Provenance } from "../peers/types.ts";
+import type { Provenance } from "../contract/provenance.ts";
 import type { Child } from "hono/jsx";
 import { type Outcome, OUTCOMES, type Report, type Result } from "../report/schema.ts";
 import { cellSlug, OUTCOME_LABEL } from "./cells.ts";

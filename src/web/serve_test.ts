@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serve } from "./serve.ts";
-import { FIXTURES } from "./testing.ts";
+import { FIXTURES } from "../testing/web.ts";
 
 const SERVE = new URL("./serve.ts", import.meta.url).pathname;
 

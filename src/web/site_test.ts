@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exportSite, linksIn } from "./site.ts";
-import { fixtureReports, FIXTURES } from "./testing.ts";
+import { fixtureReports, FIXTURES } from "../testing/web.ts";
 
 async function* htmlFiles(dir: string, prefix = ""): AsyncGenerator<string> {
   for await (const e of Deno.readDir(`${dir}/${prefix}`)) {

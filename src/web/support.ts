@@ -2,7 +2,8 @@
 // tally of outcomes, per group which roles negotiated it, the reasons it gave for "unsupported",
 // and its builds as recorded by the runs.
 
-import type { Provenance, Role } from "../peers/types.ts";
+import type { Provenance } from "../contract/provenance.ts";
+import type { Role } from "../tls/names.ts";
 import type { Outcome, Report, Result } from "../report/schema.ts";
 
 export type Tally = Partial<Record<Outcome, number>> & { total: number };

@@ -27,7 +27,7 @@ import {
   recordHeaderFields,
   RecordSplitter,
   type WireRecord,
-} from "../tls/wire.ts";
+} from "../tls/cleartext.ts";
 import type { WireObservation } from "../report/schema.ts";
 import type { CapturedConnection, Side } from "./relay.ts";
 

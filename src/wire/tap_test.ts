@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { openTap, splitClientFlight, type WireTap } from "./tap.ts";
 import { implementation } from "../peers/index.ts";
-import type { EndpointConfig } from "../peers/types.ts";
+import type { EndpointConfig } from "../contract/config.ts";
 import { ensurePki } from "../pki/pki.ts";
-import { runPair } from "../runtime/pair.ts";
+import { runPair } from "../runner/pair.ts";
 import { freePort } from "../runtime/ports.ts";
 import { closeAllSandboxes, openSandbox } from "../runtime/sandbox.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";

@@ -3,7 +3,8 @@
 // both programs' logs and reports, timings and sizes, and which builds ran.
 // deno-lint-ignore-file jsx-key -- rendered once on the server: keys reconcile nothing
 
-import type { PeerReport, Provenance } from "../../peers/types.ts";
+import type { PeerReport } from "../../contract/report.ts";
+import type { Provenance } from "../../contract/provenance.ts";
 import { cellId, type Report, type Result, type WireObservation } from "../../report/schema.ts";
 import type { Field, TranscriptEntry } from "../../tls/summary.ts";
 import { CONFORMANCE_SUITE, verdict, verdictText } from "../conformance.ts";

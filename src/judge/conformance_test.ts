@@ -3,17 +3,19 @@
 // is, then classified. Plus the conformance suite's own consistency.
 
 import { equal, match, ok } from "node:assert/strict";
-import type { Case } from "./case.ts";
+import type { Case } from "../contract/case.ts";
 import { observe } from "./judge.ts";
-import { classifyConformance, serverCleartextHandshake } from "./verdict.ts";
+import { classifyConformance, serverCleartextHandshake } from "./conformance.ts";
 import { conformance } from "../../suites/conformance.ts";
 import { ts } from "../peers/ts.ts";
-import type { Role } from "../peers/types.ts";
-import { buildAdversary, MISBEHAVIOURS, parseHookSpec } from "../tls/adversary.ts";
-import { contextOf, sentCleartextHex } from "../tls/adversary.ts";
-import { duel, type DuelOptions } from "../tls/adversary_testing.ts";
+import type { Role } from "../tls/names.ts";
+import { buildAdversary, parseMisbehaviour } from "../adversary/compose.ts";
+import { MISBEHAVIOURS } from "../adversary/catalogue.ts";
+import { contextOf } from "../adversary/context.ts";
+import { sentCleartextHex } from "../refpeer/adversary.ts";
+import { duel, type DuelOptions } from "../testing/adversary.ts";
 import { TlsClient } from "../tls/client.ts";
-import { testPki } from "../tls/test_pki.ts";
+import { testPki } from "../testing/pki.ts";
 import { openTap } from "../wire/tap.ts";
 import type { Observation } from "../report/schema.ts";
 
@@ -189,7 +191,7 @@ Deno.test("verdict: closed-without-alert from a server that just hangs up", asyn
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const tap = await openTap({ target: (listener.addr as Deno.NetAddr).port });
   const config = { groups: ["MLKEM768" as const], serverName: "localhost", trustAnchors: [pki.ca] };
-  const adv = buildAdversary([parseHookSpec("pad-share")], contextOf("client", config));
+  const adv = buildAdversary([parseMisbehaviour("pad-share")], contextOf("client", config));
   const [conn, tcp] = await Promise.all([
     listener.accept(),
     Deno.connect({ hostname: "127.0.0.1", port: tap.port }),

@@ -5,12 +5,11 @@
 
 import { buildCertificate, randomSerial } from "../pki/cert.ts";
 import { generateKey } from "../pki/keygen.ts";
-import { pkiPaths } from "../pki/layout.ts";
-import type { PkiPaths } from "../peers/types.ts";
-import { toPem } from "./asn1.ts";
-import type { Credential } from "./config.ts";
-import type { CertKind } from "./names.ts";
-import { encodePkcs8, type PrivateKey, publicKeyOf, signingKey } from "./signatures.ts";
+import { type PkiPaths, pkiPaths } from "../pki/layout.ts";
+import { toPem } from "../tls/asn1.ts";
+import type { Credential } from "../tls/config.ts";
+import type { CertKind } from "../tls/names.ts";
+import { encodePkcs8, type PrivateKey, publicKeyOf, signingKey } from "../tls/signatures.ts";
 
 export interface TestLeaf extends Credential {
   certPem: string;

@@ -3,22 +3,21 @@
 // handshake where tolerance is required). Then composition, and refusals with a reason.
 
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
+import { AdversaryError, contextOf } from "./context.ts";
 import {
-  AdversaryError,
   buildAdversary,
-  CATALOGUE,
   composeHooks,
-  contextOf,
-  formatHookSpec,
-  parseHookSpec,
-  refuseHook,
-} from "./adversary.ts";
-import { type AdversaryRole, duel, type DuelOptions } from "./adversary_testing.ts";
-import { fromHex } from "./codec.ts";
-import { parseArgs } from "./cli.ts";
-import { coefficientAt, firstUnreducedCoefficient, generateClientShare } from "./groups.ts";
-import type { AlertName, GroupName } from "./names.ts";
-import type { ExternalPskConfig } from "./psk.ts";
+  formatMisbehaviour,
+  parseMisbehaviour,
+  refuseMisbehaviour,
+} from "./compose.ts";
+import { CATALOGUE } from "./catalogue.ts";
+import { type AdversaryRole, duel, type DuelOptions } from "../testing/adversary.ts";
+import { fromHex } from "../tls/codec.ts";
+import { parseArgs } from "../refpeer/main.ts";
+import { coefficientAt, firstUnreducedCoefficient, generateClientShare } from "../tls/groups.ts";
+import type { AlertName, GroupName } from "../tls/names.ts";
+import type { ExternalPskConfig } from "../tls/psk.ts";
 
 const PSK: ExternalPskConfig = {
   identity: new TextEncoder().encode("Client_identity"),
@@ -283,7 +282,7 @@ Deno.test("adversary: unknown-identity falls back to the certificate handshake",
 Deno.test("adversary: unreduced-coefficient puts q at the named coefficient only", () => {
   for (const [position, index] of [["first", 0], ["middle", 256], ["last", 511]] as const) {
     const adv = buildAdversary(
-      [parseHookSpec(`unreduced-coefficient:position=${position}`)],
+      [parseMisbehaviour(`unreduced-coefficient:position=${position}`)],
       contextOf("client", { groups: ["MLKEM512"] }),
     );
     const share = generateClientShare("MLKEM512").share;
@@ -295,7 +294,7 @@ Deno.test("adversary: unreduced-coefficient puts q at the named coefficient only
   }
   // Inside X25519MLKEM768 the ek comes first; the X25519 key after it is untouched.
   const adv = buildAdversary(
-    [parseHookSpec("unreduced-coefficient:position=last")],
+    [parseMisbehaviour("unreduced-coefficient:position=last")],
     contextOf("client", { groups: ["X25519MLKEM768"] }),
   );
   const share = generateClientShare("X25519MLKEM768").share;
@@ -345,35 +344,38 @@ Deno.test("adversary: a PQ-share hook on a classic-only peer is refused with a r
   for (
     const name of ["unreduced-coefficient", "truncate-share", "pad-share", "swap-hybrid-components"]
   ) {
-    const why = refuseHook(parseHookSpec(name), classic);
+    const why = refuseMisbehaviour(parseMisbehaviour(name), classic);
     ok(why, name);
     match(why!, /x25519/);
   }
   throws(
-    () => buildAdversary([parseHookSpec("unreduced-coefficient")], classic),
+    () => buildAdversary([parseMisbehaviour("unreduced-coefficient")], classic),
     (e: Error) => e instanceof AdversaryError && /ML-KEM component/.test(e.message),
   );
   // A server-only misbehaviour asked of a client, and one needing a PSK without one.
-  match(refuseHook(parseHookSpec("ciphertext-wrong-length"), classic)!, /must be the server/);
-  match(refuseHook(parseHookSpec("wrong-binder"), classic)!, /needs an external PSK/);
   match(
-    refuseHook(
-      parseHookSpec("hrr-offered-group:group=x25519"),
+    refuseMisbehaviour(parseMisbehaviour("ciphertext-wrong-length"), classic)!,
+    /must be the server/,
+  );
+  match(refuseMisbehaviour(parseMisbehaviour("wrong-binder"), classic)!, /needs an external PSK/);
+  match(
+    refuseMisbehaviour(
+      parseMisbehaviour("hrr-offered-group:group=x25519"),
       contextOf("server", { groups: ["X25519MLKEM768"] }),
     )!,
     /preferHrr/,
   );
-  throws(() => parseHookSpec("no-such-hook"), /unknown hook/);
-  throws(() => parseHookSpec("truncate-share:bogus=1"), /no parameter "bogus"/);
+  throws(() => parseMisbehaviour("no-such-hook"), /unknown hook/);
+  throws(() => parseMisbehaviour("truncate-share:bogus=1"), /no parameter "bogus"/);
 });
 
 Deno.test("adversary: every catalogue entry has a description, roles and a spec round trip", () => {
   ok(CATALOGUE.length >= 22);
   for (const m of CATALOGUE) {
     ok(m.description.length > 10 && m.roles.length > 0, m.name);
-    equal(formatHookSpec(parseHookSpec(m.name)), m.name);
+    equal(formatMisbehaviour(parseMisbehaviour(m.name)), m.name);
   }
-  equal(formatHookSpec({ name: "pad-share", params: { n: 3 } }), "pad-share:n=3");
+  equal(formatMisbehaviour({ name: "pad-share", params: { n: 3 } }), "pad-share:n=3");
 });
 
 Deno.test("cli: --hook repeats and keeps its order", () => {

@@ -3,9 +3,9 @@
 
 import assert from "node:assert/strict";
 import { judge, observe } from "./judge.ts";
-import { recordCell } from "./testing.ts";
+import { recordCell } from "../runner/testing.ts";
 import type { Observation } from "../report/schema.ts";
-import type { PeerReport } from "../peers/types.ts";
+import type { PeerReport } from "../contract/report.ts";
 
 const hybrid = await recordCell("hybrid/X25519MLKEM768");
 const hrr = await recordCell("negotiation/hrr-MLKEM768");

@@ -4,15 +4,18 @@
 // supported things). Tests can then assert on what each program said and on what crossed the wire.
 
 import assert from "node:assert/strict";
-import { whyUnsupported } from "../peers/capabilities.ts";
-import type { EndpointConfig, Implementation, PkiPaths, Role } from "../peers/types.ts";
+import { whyUnsupported } from "../contract/capabilities.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { Implementation } from "../peers/implementation.ts";
+import type { PkiPaths } from "../pki/layout.ts";
+import type { Role } from "../tls/names.ts";
 import { ensurePki } from "../pki/pki.ts";
-import type { WireObservation } from "../report/schema.ts";
+import type { WireObservation } from "../wire/observation.ts";
 import { openTap } from "../wire/tap.ts";
-import { type PairResult, runPair } from "./pair.ts";
-import { CACHE_DIR } from "./paths.ts";
-import { freePort } from "./ports.ts";
-import { closeAllSandboxes, openSandbox, type Sandbox } from "./sandbox.ts";
+import { type PairResult, runPair } from "../runner/pair.ts";
+import { CACHE_DIR } from "../runtime/paths.ts";
+import { freePort } from "../runtime/ports.ts";
+import { closeAllSandboxes, openSandbox, type Sandbox } from "../runtime/sandbox.ts";
 
 export interface World {
   pki: PkiPaths;

@@ -1,15 +1,16 @@
 // Test helper: one TS↔TS connection over 127.0.0.1 through the wire tap, with one side playing
-// the adversary (src/tls/adversary.ts) exactly as the command-line peer would: same hooks, same
+// the adversary (src/adversary/) exactly as the command-line peer would: same hooks, same
 // pacing, and the same `adversary`/`sentHex` fields added to its summary.
 
-import { adversaryExtras, adversaryFor, type AdversaryState, withAdversary } from "./adversary.ts";
-import { TlsClient } from "./client.ts";
-import type { ClientConfig, ServerConfig } from "./config.ts";
-import { TlsServer } from "./server.ts";
-import type { ConnectionSummary } from "./summary.ts";
-import { testPki } from "./test_pki.ts";
+import { adversaryExtras, adversaryFor, withAdversary } from "../refpeer/adversary.ts";
+import type { AdversaryState } from "../adversary/compose.ts";
+import { TlsClient } from "../tls/client.ts";
+import type { ClientConfig, ServerConfig } from "../tls/config.ts";
+import { TlsServer } from "../tls/server.ts";
+import type { ConnectionSummary } from "../tls/summary.ts";
+import { testPki } from "./pki.ts";
 import { openTap } from "../wire/tap.ts";
-import type { WireObservation } from "../report/schema.ts";
+import type { WireObservation } from "../wire/observation.ts";
 
 export type AdversaryRole = "client" | "server";
 
@@ -27,7 +28,7 @@ export interface Duel {
 export interface DuelOptions {
   /** The side that misbehaves. */
   adversary: AdversaryRole;
-  /** --hook specs, NAME[:k=v,…]. */
+  /** --misbehave specs, NAME[:k=v,…]. */
   hooks: string[];
   client?: Partial<ClientConfig>;
   server?: Partial<ServerConfig>;

@@ -10,250 +10,54 @@
 //
 //   deno task peer client --port N --ca F --groups MLKEM768 --hook unreduced-coefficient:position=last
 
-import { concat, fromHex } from "./codec.ts";
-import { DEFAULT_GROUPS, DEFAULT_KEY_SHARES } from "./config.ts";
-import type { Transport } from "./connection.ts";
+import { concat, fromHex } from "../tls/codec.ts";
 import {
   CERT_WITH_EXTERN_PSK,
   encodeExtension,
-  type Extension,
   getExtension,
   KEY_SHARE_CLIENT,
-  KEY_SHARE_HRR,
   KEY_SHARE_SERVER,
   PRE_SHARED_KEY_CLIENT,
   SUPPORTED_GROUPS,
-} from "./extensions.ts";
+} from "../tls/extensions.ts";
 import {
   coefficientCount,
   COMPONENT_LAYOUT,
-  type ComponentName,
   generateClientShare,
   respondToShare,
   withCoefficient,
-} from "./groups.ts";
-import type { Hooks } from "./hooks.ts";
-import type { ClientHello, Handshake, ServerHello } from "./messages.ts";
-import { type AlertName, EXTENSIONS, type GroupName, GROUPS } from "./names.ts";
-import type { TranscriptEntry } from "./summary.ts";
-
-export type Role = "client" | "server";
-export type HookParams = Record<string, string | number | boolean>;
-
-/** What a misbehaviour may rely on: the reference peer's own configuration. */
-export interface AdversaryContext {
-  /** The role the reference peer plays (the implementation under test plays the other one). */
-  role: Role;
-  /** supported_groups (client) or preference order (server). */
-  groups: GroupName[];
-  /** Client: the groups with a share in the first ClientHello. Server: unused. */
-  keyShares: GroupName[];
-  /** Server: asks for its first preference by HelloRetryRequest. */
-  preferHrr: boolean;
-  /** An external PSK is configured. */
-  psk: boolean;
-}
-
-/** How the conformance verdict reads a misbehaviour besides the case's expectation. */
-export interface VerdictHints {
-  /** The RFC lets the party under test abort with one of these instead of carrying on (MAY). */
-  mayAbortWith?: AlertName[];
-  /** pq-in-tls12-hello: negotiating TLS 1.2 without a post-quantum group is also correct. */
-  tls12Fallback?: boolean;
-}
-
-export interface Misbehaviour {
-  name: string;
-  /** One line: what goes on the wire. */
-  description: string;
-  /** The roles the reference peer can play while doing it. */
-  roles: Role[];
-  /** Where it bites, for people: which groups or which configuration. */
-  appliesTo: string;
-  /** Parameter name → what it means and its default. */
-  params: Record<string, string>;
-  verdict?: VerdictHints;
-  /** Why it cannot apply to this configuration, or null. */
-  refuse(ctx: AdversaryContext, params: HookParams): string | null;
-  /** The hooks; `applied()` is called whenever the misbehaviour actually changes something. */
-  build(ctx: AdversaryContext, params: HookParams, applied: () => void): Partial<Adversary>;
-}
-
-/** Hooks plus the transport pacing the split ClientHello needs (a pause between writes). */
-export interface Adversary {
-  hooks: Hooks;
-  /** Pauses (ms) to take before the next transport writes, consumed one per write. */
-  pauses: number[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Share surgery
-
-type Side = "client" | "server";
-
-/** Byte range of the first component of `group` matching `pick` in a share of `side`. */
-function componentRange(
-  group: GroupName,
-  side: Side,
-  pick: (name: ComponentName) => boolean,
-): { start: number; end: number; name: ComponentName } | null {
-  let at = 0;
-  for (const c of COMPONENT_LAYOUT[group]) {
-    if (pick(c.name)) return { start: at, end: at + c[side], name: c.name };
-    at += c[side];
-  }
-  return null;
-}
-
-const isMlkem = (n: ComponentName) => n.startsWith("ML-KEM");
-const isNist = (n: ComponentName) => n === "P-256" || n === "P-384";
-const isX25519 = (n: ComponentName) => n === "X25519";
-const hasComponent = (pick: (n: ComponentName) => boolean) => (g: GroupName) =>
-  COMPONENT_LAYOUT[g].some((c) => pick(c.name));
-const hasMlkem = hasComponent(isMlkem);
-const isHybrid = (g: GroupName) => COMPONENT_LAYOUT[g].length > 1;
-
-/** `share` with bytes [start, end) replaced by `part` (which may have another length). */
-const splice = (share: Uint8Array, start: number, end: number, part: Uint8Array) =>
-  concat(share.subarray(0, start), part, share.subarray(end));
-
-/** A ciphertext length of another parameter set: what a confused peer would send. */
-const OTHER_CT: Record<string, number> = {
-  "ML-KEM-512": 1088,
-  "ML-KEM-768": 1568,
-  "ML-KEM-1024": 1088,
-};
-
-/**
- * X25519 u-coordinates of small order (RFC 7748 §6.1; the list libsodium and BoGo block): any
- * scalar times one of these is the identity, so the shared secret is all zeros.
- */
-export const X25519_LOW_ORDER: Record<string, string> = {
-  zero: "00".repeat(32),
-  one: "01" + "00".repeat(31),
-  order8: "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-  order8b: "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-  "p-1": "ec" + "ff".repeat(30) + "7f",
-  p: "ed" + "ff".repeat(30) + "7f",
-  "p+1": "ee" + "ff".repeat(30) + "7f",
-};
-
-// ---------------------------------------------------------------------------------------------
-// Targets: which share a share-level misbehaviour changes
-
-const str = (p: HookParams, k: string): string | undefined =>
-  p[k] === undefined ? undefined : String(p[k]);
-const num = (p: HookParams, k: string, dflt: number): number => {
-  const v = p[k] === undefined ? dflt : Number(p[k]);
-  if (!Number.isInteger(v) || v < 0) {
-    throw new AdversaryError(`parameter ${k} must be a whole number`);
-  }
-  return v;
-};
-
-export class AdversaryError extends Error {
-  override name = "AdversaryError";
-}
-
-function groupParam(p: HookParams, k = "group"): GroupName | undefined {
-  const g = str(p, k);
-  if (g === undefined) return undefined;
-  if (!(g in GROUPS)) throw new AdversaryError(`unknown group "${g}" in parameter ${k}`);
-  return g as GroupName;
-}
-
-/**
- * The groups a share-level misbehaviour may change in this configuration: the shares the client
- * sends, or the groups the server may select. Narrowed to `group=` when given.
- */
-function targets(
-  ctx: AdversaryContext,
-  p: HookParams,
-  fits: (g: GroupName) => boolean,
-): GroupName[] {
-  const pool = ctx.role === "client" ? ctx.keyShares : ctx.groups;
-  const only = groupParam(p);
-  return pool.filter((g) => fits(g) && (only === undefined || g === only));
-}
-
-/** A refusal for share-level misbehaviours: no share in this configuration it could change. */
-function refuseShare(what: string, fits: (g: GroupName) => boolean) {
-  return (ctx: AdversaryContext, p: HookParams): string | null => {
-    if (targets(ctx, p, fits).length > 0) return null;
-    const pool = ctx.role === "client" ? ctx.keyShares : ctx.groups;
-    const where = ctx.role === "client" ? "key shares" : "groups";
-    return `needs ${what}; the reference peer's ${where} are ${pool.join(", ") || "none"}` +
-      (p.group ? ` (group=${p.group})` : "");
-  };
-}
-
-/** A keyShare hook changing the first target share (and only that group) with `change`. */
-function shareHook(
-  ctx: AdversaryContext,
-  p: HookParams,
-  fits: (g: GroupName) => boolean,
-  applied: () => void,
-  change: (group: GroupName, share: Uint8Array, side: Side) => Uint8Array,
-): Partial<Adversary> {
-  const chosen = targets(ctx, p, fits);
-  // A client changes one share (the first that fits); a server changes whichever it selects.
-  const hit = ctx.role === "client" ? chosen.slice(0, 1) : chosen;
-  return {
-    hooks: {
-      keyShare(group, share) {
-        if (!hit.includes(group)) return share;
-        applied();
-        return change(group, share, ctx.role);
-      },
-    },
-  };
-}
-
-// The role check is refuseHook's (from `roles`); `refuse` says what else a misbehaviour needs.
-const needPsk = (ctx: AdversaryContext): string | null =>
-  ctx.psk ? null : "needs an external PSK on the reference peer";
-
-const firstOf = (...checks: (string | null)[]) => checks.find((c) => c !== null) ?? null;
-
-// ---------------------------------------------------------------------------------------------
-// Hello surgery
-
-const withExtension = (list: Extension[], ext: Extension) =>
-  list.some((e) => e.type === ext.type)
-    ? list.map((e) => (e.type === ext.type ? ext : e))
-    : [...list, ext];
-const without = (list: Extension[], type: number) => list.filter((e) => e.type !== type);
-
-/** An HRR rewrite: selected_group := `group`. */
-function hrrSelecting(group: GroupName, applied: () => void): Hooks {
-  return {
-    serverHello(sh: ServerHello, isHrr: boolean) {
-      if (!isHrr) return sh;
-      applied();
-      return {
-        ...sh,
-        extensions: withExtension(sh.extensions, encodeExtension(KEY_SHARE_HRR, GROUPS[group])),
-      };
-    },
-  };
-}
-
-/** A client_hello handshake hook: rewrite the final ClientHello (binders included). */
-function finalClientHello(change: (ch: ClientHello) => ClientHello | null): Hooks {
-  return {
-    handshake(m: Handshake): Handshake {
-      if (m.type !== "client_hello") return m;
-      const out = change(m.body);
-      return out ? { type: "client_hello", body: out } : m;
-    },
-  };
-}
-
-/** TLS 1.2 ECDHE suites (RFC 8422, RFC 7905) a TLS 1.2 server could pick with our P-256 cert. */
-const TLS12_SUITES = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca9, 0xcca8];
-
-// ---------------------------------------------------------------------------------------------
-// The catalogue
+} from "../tls/groups.ts";
+import { EXTENSIONS, type GroupName, GROUPS } from "../tls/names.ts";
+import {
+  type AdversaryContext,
+  AdversaryError,
+  groupParam,
+  type Misbehaviour,
+  num,
+  type Params,
+  str,
+} from "./context.ts";
+import {
+  componentRange,
+  finalClientHello,
+  firstOf,
+  hasComponent,
+  hasMlkem,
+  hrrSelecting,
+  isHybrid,
+  isMlkem,
+  isNist,
+  isX25519,
+  needPsk,
+  OTHER_CT,
+  refuseShare,
+  shareHook,
+  splice,
+  TLS12_SUITES,
+  withExtension,
+  without,
+  X25519_LOW_ORDER,
+} from "./surgery.ts";
 
 const PQ = "groups with an ML-KEM component (pure ML-KEM and hybrids)";
 
@@ -420,7 +224,6 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["client"],
     appliesTo: "any group, with at least one other group in supported_groups",
     params: { group: "the shared group to leave out (default: first key share)" },
-    verdict: { mayAbortWith: ["illegal_parameter"] },
     refuse(ctx, p) {
       const g = groupParam(p) ?? ctx.keyShares[0];
       if (!g || !ctx.keyShares.includes(g)) return "needs a key share to leave out";
@@ -453,7 +256,6 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["client"],
     appliesTo: "any group",
     params: { group: "the group shared twice (default: first key share)" },
-    verdict: { mayAbortWith: ["illegal_parameter"] },
     refuse(ctx, p) {
       const g = groupParam(p) ?? ctx.keyShares[0];
       return g && ctx.keyShares.includes(g) ? null : "needs a key share to duplicate";
@@ -596,7 +398,6 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["client"],
     appliesTo: PQ,
     params: {},
-    verdict: { tls12Fallback: true },
     refuse: (ctx) =>
       ctx.groups.some(hasMlkem) ? null : "needs a post-quantum group in supported_groups",
     build(_ctx, _p, applied) {
@@ -644,7 +445,6 @@ export const CATALOGUE: Misbehaviour[] = [
     roles: ["client"],
     appliesTo: "a client with an external PSK",
     params: { identity: 'the identity sent (default "pqinterop-unknown-identity")' },
-    verdict: { mayAbortWith: ["unknown_psk_identity", "decrypt_error"] },
     refuse: needPsk,
     build(_ctx, p, applied) {
       const identity = new TextEncoder().encode(str(p, "identity") ?? "pqinterop-unknown-identity");
@@ -759,7 +559,7 @@ export const CATALOGUE: Misbehaviour[] = [
   })),
 ];
 
-function orderParam(ctx: AdversaryContext, p: HookParams): GroupName[] {
+function orderParam(ctx: AdversaryContext, p: Params): GroupName[] {
   const given = str(p, "order");
   if (given === undefined) return [...ctx.keyShares].reverse();
   return given.split("+").map((g) => groupParam({ g }, "g")!);
@@ -768,199 +568,3 @@ function orderParam(ctx: AdversaryContext, p: HookParams): GroupName[] {
 export const MISBEHAVIOURS: ReadonlyMap<string, Misbehaviour> = new Map(
   CATALOGUE.map((m) => [m.name, m]),
 );
-
-// ---------------------------------------------------------------------------------------------
-// Parsing, building, composing
-
-export interface HookSpec {
-  name: string;
-  params: HookParams;
-}
-
-/** "NAME[:k=v,k=v]" → spec. Values that look like numbers or booleans become them. */
-export function parseHookSpec(text: string): HookSpec {
-  const [name, rest] = text.split(/:(.*)/s, 2);
-  if (!MISBEHAVIOURS.has(name)) {
-    throw new AdversaryError(
-      `unknown hook "${name}" (known: ${[...MISBEHAVIOURS.keys()].join(", ")})`,
-    );
-  }
-  const params: HookParams = {};
-  for (const pair of (rest ?? "").split(",").filter(Boolean)) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new AdversaryError(`hook parameter "${pair}" is not k=v`);
-    const k = pair.slice(0, eq);
-    const v = pair.slice(eq + 1);
-    params[k] = v === "true" ? true : v === "false" ? false : /^-?\d+$/.test(v) ? Number(v) : v;
-  }
-  const known = MISBEHAVIOURS.get(name)!.params;
-  for (const k of Object.keys(params)) {
-    if (!(k in known) && k !== "group") {
-      throw new AdversaryError(`hook ${name} has no parameter "${k}"`);
-    }
-  }
-  return { name, params };
-}
-
-/** The spec written back as NAME:k=v,… (what --hook takes). */
-export function formatHookSpec(spec: { name: string; params?: HookParams }): string {
-  const kv = Object.entries(spec.params ?? {}).map(([k, v]) => `${k}=${v}`);
-  return kv.length ? `${spec.name}:${kv.join(",")}` : spec.name;
-}
-
-/** Why `spec` cannot apply to `ctx` ("<hook>: <reason>"), or null. */
-export function refuseHook(spec: HookSpec, ctx: AdversaryContext): string | null {
-  const m = MISBEHAVIOURS.get(spec.name);
-  if (!m) return `unknown hook "${spec.name}"`;
-  if (!m.roles.includes(ctx.role)) {
-    return `${m.name}: the reference peer must be the ${m.roles.join(" or ")}, not the ${ctx.role}`;
-  }
-  try {
-    const why = m.refuse(ctx, spec.params);
-    return why ? `${m.name}: ${why}` : null;
-  } catch (e) {
-    return `${m.name}: ${(e as Error).message}`;
-  }
-}
-
-/** The misbehaviours that ran, by name, and which of them changed something on the wire. */
-export interface AdversaryState {
-  hooks: string[];
-  applied: string[];
-}
-
-export interface BuiltAdversary extends Adversary {
-  state: AdversaryState;
-  /** Wraps a transport so writes honour `pauses` (split-client-hello); identity otherwise. */
-  paced(t: Transport): Transport;
-}
-
-/**
- * Builds the composition of `specs` for `ctx`. Throws AdversaryError with the refusal when one
- * cannot apply, so a misbehaviour never silently does nothing.
- */
-export function buildAdversary(specs: HookSpec[], ctx: AdversaryContext): BuiltAdversary {
-  const state: AdversaryState = { hooks: specs.map((s) => formatHookSpec(s)), applied: [] };
-  const parts: Partial<Adversary>[] = [];
-  for (const spec of specs) {
-    const why = refuseHook(spec, ctx);
-    if (why) throw new AdversaryError(why);
-    const label = formatHookSpec(spec);
-    const applied = () => {
-      if (!state.applied.includes(label)) state.applied.push(label);
-    };
-    parts.push(MISBEHAVIOURS.get(spec.name)!.build(ctx, spec.params, applied));
-  }
-  const hooks = composeHooks(parts.map((p) => p.hooks ?? {}));
-  const pauseLists = parts.map((p) => p.pauses).filter((p): p is number[] => p !== undefined);
-  if (pauseLists.length > 1) throw new AdversaryError("two misbehaviours both pace the writes");
-  const pauses = pauseLists[0] ?? [];
-  const paced = (t: Transport): Transport => {
-    if (pauseLists.length === 0) return t;
-    // Without Nagle each paced write leaves as its own TCP segment.
-    (t as Partial<Deno.TcpConn>).setNoDelay?.(true);
-    return {
-      async write(p) {
-        const ms = pauses.shift() ?? 0;
-        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-        return await t.write(p);
-      },
-      read: (p) => t.read(p),
-      close: () => t.close(),
-    };
-  };
-  return { hooks, pauses, state, paced };
-}
-
-/**
- * One Hooks value running each of `list` in turn: rewrites chain (the later sees the earlier's
- * result), writes are cut again piece by piece, and only one may decide record sizes.
- */
-export function composeHooks(list: Hooks[]): Hooks {
-  const defined = <K extends keyof Hooks>(k: K) => list.filter((h) => h[k]).map((h) => h[k]!);
-  const out: Hooks = {};
-  const ch = defined("clientHello");
-  if (ch.length) out.clientHello = (h, n) => ch.reduce((acc, f) => f(acc, n), h);
-  const sh = defined("serverHello");
-  if (sh.length) out.serverHello = (h, hrr) => sh.reduce((acc, f) => f(acc, hrr), h);
-  const ee = defined("encryptedExtensions");
-  if (ee.length) out.encryptedExtensions = (x) => ee.reduce((acc, f) => f(acc), x);
-  const ks = defined("keyShare");
-  if (ks.length) out.keyShare = (g, s) => ks.reduce((acc, f) => f(g, acc), s);
-  const hs = defined("handshake");
-  if (hs.length) out.handshake = (m) => hs.reduce((acc, f) => f(acc), m);
-  const rs = defined("recordSizes");
-  if (rs.length > 1) throw new AdversaryError("two misbehaviours both decide record sizes");
-  if (rs.length) out.recordSizes = rs[0];
-  const ws = defined("writes");
-  if (ws.length) out.writes = (b) => ws.reduce<Uint8Array[]>((acc, f) => acc.flatMap(f), [b]);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Glue for the command-line peer
-
-/** The parts of a ClientConfig/ServerConfig a misbehaviour looks at. */
-interface PeerConfigView {
-  groups?: GroupName[];
-  keyShares?: GroupName[];
-  preferHrr?: boolean;
-  psks?: unknown[];
-}
-
-/** The context of a configured peer, with the defaults client.ts and server.ts apply. */
-export function contextOf(role: Role, config: PeerConfigView): AdversaryContext {
-  const groups = config.groups ?? DEFAULT_GROUPS;
-  const keyShares = role === "client"
-    ? config.keyShares ?? (config.groups ? groups.slice(0, 1) : DEFAULT_KEY_SHARES)
-    : [];
-  return {
-    role,
-    groups,
-    keyShares,
-    preferHrr: Boolean(config.preferHrr),
-    psk: (config.psks?.length ?? 0) > 0,
-  };
-}
-
-/** Parses and builds the --hook specs for a configured peer; null when there are none. */
-export function adversaryFor(
-  specs: string[],
-  role: Role,
-  config: PeerConfigView,
-): BuiltAdversary | null {
-  if (specs.length === 0) return null;
-  return buildAdversary(specs.map(parseHookSpec), contextOf(role, config));
-}
-
-/**
- * The transport and configuration an endpoint runs with: through the adversary's pacing and with
- * its hooks when there is one, untouched otherwise.
- */
-export function withAdversary<C extends object>(
-  adv: BuiltAdversary | null,
-  transport: Transport,
-  config: C,
-): [Transport, C] {
-  return adv ? [adv.paced(transport), { ...config, hooks: adv.hooks }] : [transport, config];
-}
-
-/** What the misbehaving side adds to its summary: which hooks ran, and the bytes sent in clear. */
-export function adversaryExtras(
-  adv: BuiltAdversary | null,
-  transcript: TranscriptEntry[],
-): { adversary?: AdversaryState; sentHex?: string } {
-  return adv ? { adversary: adv.state, sentHex: sentCleartextHex(transcript) } : {};
-}
-
-/**
- * The exact bytes we sent in clear (the records before encryption: every ClientHello, or the
- * ServerHello/HelloRetryRequest), as hex: what a misbehaviour manipulates, for the cell detail.
- */
-export function sentCleartextHex(transcript: TranscriptEntry[], limit = 65_536): string {
-  const hex = transcript
-    .filter((e) => e.direction === "sent" && e.protection === null)
-    .map((e) => e.hex)
-    .join("");
-  return hex.length > limit ? `${hex.slice(0, limit)}…` : hex;
-}

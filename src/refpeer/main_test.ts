@@ -2,9 +2,9 @@
 // and usage mistakes as one line on stderr with exit code 2.
 
 import { deepEqual, equal, match } from "node:assert/strict";
-import { writeTestPki } from "./test_pki.ts";
+import { writeTestPki } from "../testing/pki.ts";
 
-const CLI = new URL("./cli.ts", import.meta.url).pathname;
+const CLI = new URL("./main.ts", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "pqi-cli-" });
 const pki = await writeTestPki(dir, ["ecdsa-p256", "mldsa65"]);
 

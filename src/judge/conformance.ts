@@ -1,5 +1,5 @@
 // Conformance verdicts: what the implementation under test did when the reference peer misbehaved
-// on purpose (src/tls/adversary.ts), classified from the evidence, and mapped to a Result outcome
+// on purpose (src/adversary/), classified from the evidence, and mapped to a Result outcome
 // with one sentence. The evidence, best first: the reference peer's own summary (it decrypts what
 // it can, so it sees alerts sent under handshake keys it shares), the wire tap (alerts and
 // messages in clear, sizes of protected records), and the implementation's own report.
@@ -13,13 +13,13 @@
 //   tolerated             a handshake where tolerance is required (or a permitted alternative)
 //   not-applied           the misbehaviour never happened, so the cell shows nothing
 
-import type { Case } from "./case.ts";
-import { finalReport, judge, oneLine } from "./judge.ts";
-import type { PeerReport, Role } from "../peers/types.ts";
-import type { TsReportExtras } from "../peers/ts.ts";
-import type { Classification, Observation, Result, WireObservation } from "../report/schema.ts";
-import { MISBEHAVIOURS } from "../tls/adversary.ts";
-import { GROUPS, isPostQuantum, nameOf } from "../tls/names.ts";
+import type { Case } from "../contract/case.ts";
+import type { PeerReport } from "../contract/report.ts";
+import type { Classification, ConformanceFinding, Observation } from "../report/schema.ts";
+import { GROUPS, isPostQuantum, nameOf, type Role } from "../tls/names.ts";
+import type { WireObservation } from "../wire/observation.ts";
+import { judge, oneLine } from "./expectation.ts";
+import { finalReport } from "./observe.ts";
 
 export interface ConformanceVerdict {
   classification: Classification;
@@ -29,7 +29,8 @@ export interface ConformanceVerdict {
   reason: string;
 }
 
-type AdversaryReport = PeerReport & TsReportExtras;
+/** The reference peer's report: the contract's line and what only it says. */
+type AdversaryReport = PeerReport;
 
 /**
  * Alerts that by their nature come after the keys are in use (RFC 9846 §5.2: a record that does
@@ -46,19 +47,19 @@ const SMALLEST_FINISHED_RECORD = 4 + 32 + 1 + 16;
 
 const other = (r: Role): Role => (r === "client" ? "server" : "client");
 
-/** Classifies a conformance cell; `c.misbehaviour` must be set. */
+/** Classifies a conformance cell; `c.conformance` must be set. */
 export function classifyConformance(
-  c: Pick<Case, "expect" | "misbehaviour">,
+  c: Pick<Case, "expect" | "conformance">,
   obs: Observation,
 ): ConformanceVerdict {
-  const m = c.misbehaviour;
-  if (!m) throw new Error("classifyConformance: the case has no misbehaviour");
+  const m = c.conformance;
+  if (!m) throw new Error("classifyConformance: the case is not a conformance case");
   const R = m.roleUnderTest;
   const A = other(R);
   const adv = finalReport(obs[A]) as AdversaryReport | null;
   const lib = finalReport(obs[R]);
-  const hints = MISBEHAVIOURS.get(m.hook)?.verdict ?? {};
-  const name = m.hook;
+  const hints = m.hints ?? {};
+  const name = m.misbehaviour.name;
 
   if (!adv) {
     return verdict("not-applied", null, "error", `The reference ${A} gave no report.`);
@@ -277,11 +278,11 @@ function sealedAlert(R: Role, wire: WireObservation | null): number | null {
  */
 function tls12Verdict(
   wire: WireObservation | null,
-  c: Pick<Case, "misbehaviour">,
+  c: Pick<Case, "conformance">,
 ): ConformanceVerdict | null {
   const server = serverCleartextHandshake(wire);
   if (!server.serverHello) return null;
-  const source = c.misbehaviour!.source;
+  const source = c.conformance!.source;
   if (server.serverHello.version === 0x0304) {
     return verdict(
       "accepted",
@@ -359,25 +360,21 @@ function serverHelloVersion(b: number[]): number {
 
 /**
  * The judge for a conformance cell: the outcome, one sentence that starts with the classification
- * ("wrong-alert: …") so the terminal and the Markdown summary can show it as is, the finding the
- * web page's conformance table reads, and the bytes the reference peer sent in clear.
+ * ("wrong-alert: …") so the terminal and the Markdown summary can show it as is, and the finding
+ * the web page's conformance table reads.
  */
 export function judgeConformance(
-  c: Pick<Case, "expect" | "misbehaviour">,
+  c: Pick<Case, "expect" | "conformance">,
   obs: Observation,
-): Pick<Result, "outcome" | "reason" | "conformance" | "sentHex"> {
-  const m = c.misbehaviour;
-  if (!m) throw new Error("judgeConformance: the case has no misbehaviour");
+): { outcome: "pass" | "fail" | "error"; reason: string; conformance: ConformanceFinding } {
   const v = classifyConformance(c, obs);
-  const adv = finalReport(obs[other(m.roleUnderTest)]) as AdversaryReport | null;
   return {
     outcome: v.outcome,
     reason: `${v.classification}: ${v.reason}`,
     conformance: {
-      roleUnderTest: m.roleUnderTest,
+      roleUnderTest: c.conformance!.roleUnderTest,
       classification: v.classification,
       alert: v.alert,
     },
-    ...(adv?.sentHex ? { sentHex: adv.sentHex } : {}),
   };
 }

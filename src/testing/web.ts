@@ -3,9 +3,9 @@
 // hard-coding strings, so a new fixture from a newer run drops in.
 
 import type { Report } from "../report/schema.ts";
-import { ReportStore } from "./store.ts";
+import { ReportStore } from "../web/store.ts";
 
-export const FIXTURES = new URL("./testdata/runs", import.meta.url).pathname;
+export const FIXTURES = new URL("../web/testdata/runs", import.meta.url).pathname;
 
 export async function fixtureReports(): Promise<Report[]> {
   return await new ReportStore(FIXTURES).list();

@@ -1,18 +1,14 @@
 // One connection between two implementations: start the server, wait until it listens, run the
-// client, then collect both sides' own reports. The runner's cells and the adapter tests use it.
+// client, then collect both sides' own reports. The cells and the adapter tests use it.
 
-import {
-  type CellContext,
-  type EndpointConfig,
-  failedReport,
-  type Implementation,
-  type PeerReport,
-  type PkiPaths,
-  type Role,
-} from "../peers/types.ts";
-import { freePort, portInUse } from "./ports.ts";
-import type { ProcessResult } from "./process.ts";
-import type { Sandbox } from "./sandbox.ts";
+import type { EndpointConfig } from "../contract/config.ts";
+import type { CellContext } from "../contract/process.ts";
+import { failedReport, type PeerReport } from "../contract/report.ts";
+import type { Implementation } from "../peers/implementation.ts";
+import type { PkiPaths } from "../pki/layout.ts";
+import { freePort, portInUse } from "../runtime/ports.ts";
+import type { ProcessResult, Sandbox } from "../runtime/sandbox.ts";
+import type { Role } from "../tls/names.ts";
 
 export interface PairSide {
   sandbox: Sandbox;
@@ -34,6 +30,8 @@ export interface PairOptions {
   beforeClient?: (serverPort: number) => Promise<void>;
   /** Deadline for the client, and for the server to become ready. Default 20 s. */
   timeoutMs?: number;
+  /** The client is a browser: one HTTP request instead of an echoed line. */
+  http?: boolean;
 }
 
 export type SideResult = ProcessResult & { report: PeerReport };
@@ -46,6 +44,8 @@ export interface PairResult {
   timedOut: boolean;
   /** Set when the client never ran because the server did not start listening: why. */
   serverNeverReady?: string;
+  /** Where the time went: starting the server until it listened, the client's run, the rest. */
+  phases: { startMs: number; clientMs: number; stopMs: number };
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -63,7 +63,10 @@ export async function runPair(opts: PairOptions): Promise<PairResult> {
     pki: opts.pki,
     token,
     scratch: opts.scratch,
+    ...(opts.http ? { http: true } : {}),
   });
+  const started = performance.now();
+  const since = (t: number) => Math.round((performance.now() - t) * 10) / 10;
 
   if (portInUse(serverPort)) {
     return notRun(serverPort, `port ${serverPort} on 127.0.0.1 is already in use`);
@@ -74,26 +77,32 @@ export async function runPair(opts: PairOptions): Promise<PairResult> {
     if (serverSpec.ready) await server.ready(serverSpec.ready, timeoutMs);
     else await waitForListener(serverPort, timeoutMs);
   } catch (e) {
-    const result = await stop(server);
+    await server.kill();
+    const result = await server.wait(1_000);
     return {
       ...notRun(serverPort, `server ${opts.server.impl.id} ${(e as Error).message}`),
       server: withReport(opts.server.impl, "server", result),
     };
   }
+  const startMs = since(started);
 
   try {
     await opts.beforeClient?.(serverPort);
+    const clientStarted = performance.now();
     const clientSpec = opts.client.impl.client(
       opts.client.config,
       context(opts.connectPort ?? serverPort),
     );
     const client = await opts.client.sandbox.spawn(clientSpec).wait(timeoutMs);
+    const clientMs = since(clientStarted);
+    const stopped = performance.now();
     const serverResult = await server.wait(SERVER_LINGER_MS);
     return {
       client: withReport(opts.client.impl, "client", client),
       server: withReport(opts.server.impl, "server", serverResult),
       serverPort,
       timedOut: client.timedOut,
+      phases: { startMs, clientMs, stopMs: since(stopped) },
     };
   } finally {
     await server.kill();
@@ -104,15 +113,11 @@ function withReport(impl: Implementation, role: Role, r: ProcessResult): SideRes
   return { ...r, report: impl.parse(role, r) };
 }
 
-async function stop(p: { kill(): Promise<void>; wait(ms: number): Promise<ProcessResult> }) {
-  await p.kill();
-  return await p.wait(1_000);
-}
-
 /** The result for a pair whose client never ran: both reports say why. */
 function notRun(serverPort: number, why: string): PairResult {
   const empty: ProcessResult = {
     code: null,
+    signal: null,
     stdout: "",
     stderr: "",
     timedOut: false,
@@ -124,6 +129,7 @@ function notRun(serverPort: number, why: string): PairResult {
     serverPort,
     timedOut: false,
     serverNeverReady: why,
+    phases: { startMs: 0, clientMs: 0, stopMs: 0 },
   };
 }
 

@@ -1,8 +1,8 @@
 // A test case is data: who it needs, how each side is configured, and what must happen.
 // Suites under suites/ export arrays of these; the runner crosses them with implementation pairs.
 
-import type { EndpointConfig, ImplId, Role } from "../peers/types.ts";
-import type { AlertName, CipherSuiteName, GroupName, PskModeName } from "../tls/names.ts";
+import type { AlertName, CipherSuiteName, GroupName, PskModeName, Role } from "../tls/names.ts";
+import type { EndpointConfig, MisbehaviourSpec } from "./config.ts";
 
 /** What must be seen for the cell to pass. Only the fields given are checked. */
 export type Expectation =
@@ -26,16 +26,26 @@ export type Expectation =
     alert: AlertName;
   };
 
-/** Conformance cases: the reference peer misbehaves on purpose (issue: conformance suite). */
-export interface Misbehaviour {
-  /** Name of a hook in src/tls/hooks.ts. */
-  hook: string;
-  /** Hook parameters. */
-  params?: Record<string, string | number | boolean>;
+/** How a conformance verdict reads a misbehaviour besides the case's expectation. */
+export interface VerdictHints {
+  /** The RFC lets the party under test abort with one of these instead of carrying on (MAY). */
+  mayAbortWith?: AlertName[];
+  /** pq-in-tls12-hello: negotiating TLS 1.2 without a post-quantum group is also correct. */
+  tls12Fallback?: boolean;
+}
+
+/**
+ * What a conformance case checks: the reference peer misbehaves on purpose (src/adversary/) and
+ * the implementation under test, in the other role, must answer as the cited sentence says.
+ */
+export interface ConformanceCheck {
+  /** The misbehaviour, by its name in src/adversary/catalogue.ts, and its parameters. */
+  misbehaviour: MisbehaviourSpec;
   /** The role of the implementation under test (the reference peer plays the other one). */
   roleUnderTest: Role;
   /** The sentence the expectation enforces, with document and section. */
   source: string;
+  hints?: VerdictHints;
 }
 
 export interface Case {
@@ -47,8 +57,8 @@ export interface Case {
   server: EndpointConfig;
   expect: Expectation;
   /** Restrict the case to some implementations on one side (e.g. the TS peer as adversary). */
-  only?: { client?: ImplId[]; server?: ImplId[] };
-  misbehaviour?: Misbehaviour;
+  only?: { client?: string[]; server?: string[] };
+  conformance?: ConformanceCheck;
   /** Cases marked required must pass on every pair that supports them (gates CI). */
   required?: boolean;
 }

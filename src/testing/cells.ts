@@ -1,0 +1,52 @@
+// For tests: run real cells through the same runner `deno task interop` uses and hand back the
+// results, so tests judge what two real programs did on a real socket.
+
+import { planCells, planInfo } from "../runner/plan.ts";
+import { runMatrix } from "../runner/run.ts";
+import { IMPLEMENTATIONS } from "../peers/index.ts";
+import type { Implementation } from "../peers/implementation.ts";
+import { readRun, type Run } from "../report/read.ts";
+import type { Result } from "../report/schema.ts";
+import { newRunId, RunStore } from "../report/store.ts";
+import { SUITES } from "../../suites/index.ts";
+import type { Case } from "../contract/case.ts";
+
+/** Runs the selected cells in a scratch report; the run is read back from disk like any other. */
+export async function recordRun(
+  selection: Parameters<typeof planCells>[2],
+  opts: {
+    impls?: Implementation[];
+    suites?: Record<string, Case[]>;
+    keep?: (run: Run) => Promise<void>;
+  } = {},
+): Promise<Run> {
+  const cells = planCells(opts.suites ?? SUITES, opts.impls ?? IMPLEMENTATIONS, selection);
+  const dir = await Deno.makeTempDir({ prefix: "pqinterop-cells-" });
+  try {
+    const id = newRunId();
+    const store = new RunStore(`${dir}/${id}.json`, {
+      id,
+      command: ["test"],
+      commit: null,
+      plan: await planInfo(cells),
+      cases: Object.fromEntries(
+        cells.map((
+          c,
+        ) => [c.case.id, { suite: c.case.suite, title: c.case.title, expected: c.case.expect }]),
+      ),
+    });
+    await runMatrix({ cells, store });
+    const run = await readRun(store.path);
+    // The evidence lives in the scratch directory: read it now, before it goes.
+    await opts.keep?.(run);
+    return run;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs one case for one client × server pair and returns its result. */
+export async function recordCell(caseId: string, client = "ts", server = "ts"): Promise<Result> {
+  const run = await recordRun({ cases: [caseId], clients: [client], servers: [server] });
+  return run.report.results[0];
+}
