@@ -39,7 +39,7 @@ interface Spec {
  * Where a sentence lets the party under test answer another way than the expectation, by the
  * misbehaviour's name: every case of that misbehaviour reads its verdict with these.
  */
-const HINTS: Record<string, VerdictHints> = {
+export const VERDICT_HINTS: Record<string, VerdictHints> = {
   "share-not-in-supported-groups": { mayAbortWith: ["illegal_parameter"] },
   "duplicate-share": { mayAbortWith: ["illegal_parameter"] },
   "pq-in-tls12-hello": { tls12Fallback: true },
@@ -67,7 +67,7 @@ function conformanceCase(s: Spec): Case {
       misbehaviour: { name: s.misbehaviour, ...(s.params ? { params: s.params } : {}) },
       roleUnderTest: s.roleUnderTest,
       source: s.source,
-      ...(HINTS[s.misbehaviour] ? { hints: HINTS[s.misbehaviour] } : {}),
+      ...(VERDICT_HINTS[s.misbehaviour] ? { hints: VERDICT_HINTS[s.misbehaviour] } : {}),
     },
   };
 }

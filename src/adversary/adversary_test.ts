@@ -14,7 +14,8 @@ import {
 import { CATALOGUE } from "./catalogue.ts";
 import { type AdversaryRole, duel, type DuelOptions } from "../testing/adversary.ts";
 import { fromHex } from "../tls/codec.ts";
-import { parseArgs } from "../refpeer/main.ts";
+import { parseFlags } from "../cli/flags.ts";
+import { PEER_FLAGS } from "../refpeer/flags.ts";
 import { coefficientAt, firstUnreducedCoefficient, generateClientShare } from "../tls/groups.ts";
 import type { AlertName, GroupName } from "../tls/names.ts";
 import type { ExternalPskConfig } from "../tls/psk.ts";
@@ -36,12 +37,12 @@ const client = (
   hooks: string[],
   clientCfg: DuelOptions["client"],
   serverCfg: DuelOptions["server"] = {},
-): DuelOptions => ({ adversary: "client", hooks, client: clientCfg, server: serverCfg });
+): DuelOptions => ({ adversary: "client", misbehave: hooks, client: clientCfg, server: serverCfg });
 const server = (
   hooks: string[],
   serverCfg: DuelOptions["server"],
   clientCfg: DuelOptions["client"] = {},
-): DuelOptions => ({ adversary: "server", hooks, client: clientCfg, server: serverCfg });
+): DuelOptions => ({ adversary: "server", misbehave: hooks, client: clientCfg, server: serverCfg });
 
 const only = (g: GroupName) => ({ groups: [g] });
 
@@ -259,7 +260,7 @@ for (const row of ROWS) {
     const d = await duel(row.opts);
     const adv = d[row.opts.adversary];
     const victim = d[other(row.opts.adversary)];
-    deepEqual(adv.adversary?.applied, row.opts.hooks, "the misbehaviour must have happened");
+    deepEqual(adv.adversary?.applied, row.opts.misbehave, "the misbehaviour must have happened");
     ok(adv.sentHex && adv.sentHex.length > 0, "the adversary's cleartext bytes are reported");
     if (row.expect === "handshake") {
       ok(victim.ok && adv.ok, `handshake expected: ${victim.error ?? adv.error}`);
@@ -378,13 +379,12 @@ Deno.test("adversary: every catalogue entry has a description, roles and a spec 
   equal(formatMisbehaviour({ name: "pad-share", params: { n: 3 } }), "pad-share:n=3");
 });
 
-Deno.test("cli: --hook repeats and keeps its order", () => {
-  const { opts } = parseArgs([
-    "client",
-    "--hook",
+Deno.test("cli: --misbehave repeats and keeps its order", () => {
+  const { values } = parseFlags(PEER_FLAGS, [
+    "--misbehave",
     "truncate-share:n=2",
-    "--hook",
+    "--misbehave",
     "one-byte-records",
-  ]);
-  deepEqual(opts.get("hook"), ["truncate-share:n=2", "one-byte-records"]);
+  ], "client");
+  deepEqual(values.misbehave, ["truncate-share:n=2", "one-byte-records"]);
 });

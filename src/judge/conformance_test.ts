@@ -1,12 +1,12 @@
 // The conformance verdict on real observations: TS↔TS connections over 127.0.0.1 through the wire
-// tap, one side misbehaving (src/tls/adversary_testing.ts), merged by observe() exactly as a cell
+// tap, one side misbehaving (src/testing/adversary.ts), merged by observe() exactly as a cell
 // is, then classified. Plus the conformance suite's own consistency.
 
 import { equal, match, ok } from "node:assert/strict";
 import type { Case } from "../contract/case.ts";
-import { observe } from "./judge.ts";
+import { observe } from "./observe.ts";
 import { classifyConformance, serverCleartextHandshake } from "./conformance.ts";
-import { conformance } from "../../suites/conformance.ts";
+import { conformance, VERDICT_HINTS } from "../../suites/conformance.ts";
 import { ts } from "../peers/ts.ts";
 import type { Role } from "../tls/names.ts";
 import { buildAdversary, parseMisbehaviour } from "../adversary/compose.ts";
@@ -19,13 +19,22 @@ import { testPki } from "../testing/pki.ts";
 import { openTap } from "../wire/tap.ts";
 import type { Observation } from "../report/schema.ts";
 
-type Pick2 = Pick<Case, "expect" | "misbehaviour">;
+type Pick2 = Pick<Case, "expect" | "conformance">;
 
+/** A conformance case as the suite would write it, with the suite's own verdict hints. */
 const caseOf = (
-  hook: string,
+  name: string,
   roleUnderTest: Role,
   expect: Case["expect"],
-): Pick2 => ({ expect, misbehaviour: { hook, roleUnderTest, source: "test source §0" } });
+): Pick2 => ({
+  expect,
+  conformance: {
+    misbehaviour: { name },
+    roleUnderTest,
+    source: "test source §0",
+    ...(VERDICT_HINTS[name] ? { hints: VERDICT_HINTS[name] } : {}),
+  },
+});
 
 async function observed(opts: DuelOptions): Promise<Observation> {
   const d = await duel(opts);
@@ -38,7 +47,7 @@ const alertCase = (hook: string, by: Role, alert: string) =>
 Deno.test("verdict: correct-alert, and wrong-alert on the same observation", async () => {
   const obs = await observed({
     adversary: "client",
-    hooks: ["truncate-share"],
+    misbehave: ["truncate-share"],
     client: { groups: ["MLKEM768"] },
     server: { groups: ["MLKEM768"] },
   });
@@ -59,7 +68,7 @@ Deno.test("verdict: a client's alert on a bad ServerHello, read by the reference
   // The check fails while processing the ServerHello, before any key is installed: in clear.
   const obs = await observed({
     adversary: "server",
-    hooks: ["echo-cert-with-psk-unoffered"],
+    misbehave: ["echo-cert-with-psk-unoffered"],
     client: { groups: ["X25519MLKEM768"] },
     server: { groups: ["X25519MLKEM768"] },
   });
@@ -74,7 +83,7 @@ Deno.test("verdict: a client's alert on a bad ServerHello, read by the reference
 Deno.test("verdict: alert-unreadable when the misbehaviour makes the keys differ", async () => {
   const obs = await observed({
     adversary: "server",
-    hooks: ["swap-hybrid-components"],
+    misbehave: ["swap-hybrid-components"],
     client: { groups: ["X25519MLKEM768"] },
     server: { groups: ["X25519MLKEM768"] },
   });
@@ -99,7 +108,7 @@ Deno.test("verdict: alert-unreadable when the misbehaviour makes the keys differ
 Deno.test("verdict: accepted when the party under test completes the handshake", async () => {
   const obs = await observed({
     adversary: "client",
-    hooks: ["small-records:size=40"],
+    misbehave: ["small-records:size=40"],
     client: { groups: ["X25519MLKEM768"] },
     server: { groups: ["X25519MLKEM768"] },
   });
@@ -119,7 +128,7 @@ Deno.test("verdict: accepted when the party under test completes the handshake",
 Deno.test("verdict: tolerance required but the peer alerted (and a permitted MAY abort)", async () => {
   const obs = await observed({
     adversary: "client",
-    hooks: ["duplicate-share"],
+    misbehave: ["duplicate-share"],
     client: { groups: ["X25519MLKEM768"] },
   });
   // RFC 9846 §4.3.8 lets the server abort with illegal_parameter: a pass.
@@ -141,7 +150,7 @@ Deno.test("verdict: tolerance required but the peer alerted (and a permitted MAY
 Deno.test("verdict: a HelloRetryRequest the client should have refused", async () => {
   const opts: DuelOptions = {
     adversary: "server",
-    hooks: ["hrr-offered-group:group=x25519"],
+    misbehave: ["hrr-offered-group:group=x25519"],
     client: { groups: ["x25519", "X25519MLKEM768"], keyShares: ["x25519"] },
     server: { groups: ["X25519MLKEM768", "x25519"], preferHrr: true },
   };
@@ -154,7 +163,7 @@ Deno.test("verdict: a HelloRetryRequest the client should have refused", async (
   // ClientHello answered it.
   const harmless = classifyConformance(
     alertCase("hrr-offered-group", "client", "illegal_parameter"),
-    await observed({ ...opts, hooks: ["hrr-offered-group:group=X25519MLKEM768"] }),
+    await observed({ ...opts, misbehave: ["hrr-offered-group:group=X25519MLKEM768"] }),
   );
   equal(harmless.classification, "accepted");
 });
@@ -162,7 +171,7 @@ Deno.test("verdict: a HelloRetryRequest the client should have refused", async (
 Deno.test("verdict: pq-in-tls12-hello against a TLS 1.3-only server is protocol_version", async () => {
   const obs = await observed({
     adversary: "client",
-    hooks: ["pq-in-tls12-hello"],
+    misbehave: ["pq-in-tls12-hello"],
     client: { groups: ["X25519MLKEM768", "x25519"] },
   });
   equal(serverCleartextHandshake(obs.wire).serverHello, null);
@@ -174,7 +183,7 @@ Deno.test("verdict: not-applied when the misbehaviour never happened", async () 
   // preferHrr, but the client already shares the server's first choice: no HRR to rewrite.
   const obs = await observed({
     adversary: "server",
-    hooks: ["hrr-unoffered-group:group=MLKEM1024"],
+    misbehave: ["hrr-unoffered-group:group=MLKEM1024"],
     client: { groups: ["X25519MLKEM768", "x25519"], keyShares: ["X25519MLKEM768"] },
     server: { groups: ["X25519MLKEM768", "x25519"], preferHrr: true },
   });
@@ -218,12 +227,12 @@ Deno.test("conformance suite: ids unique, hooks known, each adversary config acc
   ok(conformance.length >= 60);
   equal(new Set(conformance.map((c) => c.id)).size, conformance.length);
   for (const c of conformance) {
-    const m = c.misbehaviour!;
-    ok(MISBEHAVIOURS.has(m.hook), c.id);
+    const m = c.conformance!;
+    ok(MISBEHAVIOURS.has(m.misbehaviour.name), c.id);
     match(m.source, /(RFC \d+|draft-ietf-[a-z-]+-\d+) §/, c.id);
     const advRole: Role = m.roleUnderTest === "server" ? "client" : "server";
     equal(c.only?.[advRole]?.[0], "ts", c.id);
-    equal(c[advRole].hook?.name, m.hook, c.id);
+    equal(c[advRole].misbehave?.name, m.misbehaviour.name, c.id);
     if (c.expect.kind === "alert") equal(c.expect.by, m.roleUnderTest, c.id);
     equal(ts.refuse!(advRole, c[advRole]), null, c.id);
   }

@@ -2,22 +2,23 @@
 // variations (a program lying about its group, a failed side, no wire) are made from them.
 
 import assert from "node:assert/strict";
-import { judge, observe } from "./judge.ts";
-import { recordCell } from "../runner/testing.ts";
+import { judge } from "./expectation.ts";
+import { observe } from "./observe.ts";
+import { recordCell } from "../testing/cells.ts";
 import type { Observation } from "../report/schema.ts";
 import type { PeerReport } from "../contract/report.ts";
 
 const hybrid = await recordCell("hybrid/X25519MLKEM768");
 const hrr = await recordCell("negotiation/hrr-MLKEM768");
-const obs = hybrid.observed!;
+const obs = hybrid.evidence.observation!;
 
 Deno.test("a real X25519MLKEM768 cell passes on wire evidence that both reports confirm", () => {
-  assert.equal(hybrid.outcome, "pass", hybrid.reason);
+  assert.equal(hybrid.result.outcome, "pass", hybrid.result.reason);
   assert.equal(obs.group, "X25519MLKEM768");
   assert.equal(obs.wire?.selectedGroup, "X25519MLKEM768");
   assert.equal(obs.helloRetryRequest, false);
   assert.deepEqual(obs.disagreements, []);
-  assert.match(hybrid.reason, /^Handshake with X25519MLKEM768, as expected\.$/);
+  assert.match(hybrid.result.reason, /^Handshake with X25519MLKEM768, as expected\.$/);
 });
 
 Deno.test("the same observation fails other expectations, saying what differed", () => {
@@ -60,8 +61,8 @@ Deno.test("without the wire, the programs' reports decide", () => {
 });
 
 Deno.test("a real HelloRetryRequest to MLKEM768 is seen on the wire and judged a pass", () => {
-  assert.equal(hrr.outcome, "pass", hrr.reason);
-  const o = hrr.observed!;
+  assert.equal(hrr.result.outcome, "pass", hrr.result.reason);
+  const o = hrr.evidence.observation!;
   assert.equal(o.wire?.helloRetryRequest, true);
   assert.equal(o.wire?.hrrGroup, "MLKEM768");
   assert.deepEqual(o.wire?.keySharesOffered.map((s) => s.group), ["x25519"]);

@@ -3,7 +3,7 @@
 // from the OTHER side's report, and from the wire where it can see.
 
 import assert from "node:assert/strict";
-import { whyUnsupported } from "./capabilities.ts";
+import { whyUnsupported } from "../contract/capabilities.ts";
 import { implementation } from "./index.ts";
 import { keySharesFor, rustls } from "./rustls.ts";
 import type { EndpointConfig } from "../contract/config.ts";

@@ -3,7 +3,8 @@
 
 import { deepEqual, equal, match } from "node:assert/strict";
 import { writeTestPki } from "../testing/pki.ts";
-import { whyUnsupported } from "./capabilities.ts";
+import { whyUnsupported } from "../contract/capabilities.ts";
+import { closeAllSandboxes, openSandbox } from "../runtime/sandbox.ts";
 import { ts } from "./ts.ts";
 import type { CellContext } from "../contract/process.ts";
 import type { EndpointConfig } from "../contract/config.ts";
@@ -23,7 +24,7 @@ Deno.test("ts adapter: argv for server and client", () => {
     { groups: ["MLKEM768", "x25519"], preferHrr: true, certificate: "ed25519", clientAuth: true },
     ctx,
   );
-  equal(server.argv[server.argv.indexOf("-A") + 1].endsWith("/src/tls/cli.ts"), true);
+  deepEqual(server.argv.slice(0, 2), ["pqinterop-peer", "server"]);
   equal(flagValue(server.argv, "--port"), "4433");
   equal(flagValue(server.argv, "--groups"), "MLKEM768,x25519");
   equal(flagValue(server.argv, "--cert"), pki.leaf.ed25519.cert);
@@ -104,7 +105,7 @@ Deno.test("ts adapter: parse reads the JSON line, or says why there is none", ()
   match(none.error!, /bad flag/);
 });
 
-Deno.test("ts adapter: both process specs run and report over loopback", async () => {
+Deno.test("ts adapter: both process specs run in-process and report over loopback", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
@@ -114,44 +115,24 @@ Deno.test("ts adapter: both process specs run and report over loopback", async (
     groups: ["x25519", "SecP256r1MLKEM768"],
     keyShares: ["x25519"],
   };
-  const spec = ts.server(serverConfig, ctx);
-  const server = new Deno.Command(spec.argv[0], {
-    args: [...spec.argv.slice(1), "--count", "1"],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const serverOut = new Response(server.stdout).text();
-  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let err = "";
-  while (!spec.ready!.test(err)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(err);
-    err += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done);
-  })();
-  const cspec = ts.client(clientConfig, ctx);
-  const c = await new Deno.Command(cspec.argv[0], {
-    args: cspec.argv.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-  const clientReport = ts.parse("client", {
-    stdout: dec(c.stdout),
-    stderr: dec(c.stderr),
-    code: c.code,
-  });
-  const serverReport = ts.parse("server", {
-    stdout: await serverOut,
-    stderr: "",
-    code: (await server.status).code,
-  });
-  for (const r of [clientReport, serverReport]) {
-    deepEqual(
-      [r.ok, r.version, r.group, r.helloRetryRequest, r.resumed, r.alert],
-      [true, "TLSv1.3", "SecP256r1MLKEM768", true, false, null],
-    );
+  const sandbox = await openSandbox(ts);
+  try {
+    const spec = ts.server(serverConfig, ctx);
+    const server = sandbox.spawn(spec);
+    await server.ready(spec.ready!, 10_000);
+    const client = await sandbox.spawn(ts.client(clientConfig, ctx)).wait(10_000);
+    const clientReport = ts.parse("client", client);
+    const serverReport = ts.parse("server", await server.wait(10_000));
+    for (const r of [clientReport, serverReport]) {
+      deepEqual(
+        [r.ok, r.version, r.group, r.helloRetryRequest, r.resumed, r.alert],
+        [true, "TLSv1.3", "SecP256r1MLKEM768", true, false, null],
+      );
+    }
+    equal(clientReport.echo, "matched");
+    equal(clientReport.peerCertificate?.keyType, "ecdsa-p256");
+    equal(serverReport.certificate?.subject, clientReport.peerCertificate?.subject);
+  } finally {
+    await closeAllSandboxes();
   }
 });

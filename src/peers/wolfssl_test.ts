@@ -3,7 +3,7 @@
 // from the OTHER side's report, and from the wire where it can see.
 
 import assert from "node:assert/strict";
-import { whyUnsupported } from "./capabilities.ts";
+import { whyUnsupported } from "../contract/capabilities.ts";
 import { implementation, IMPLEMENTATIONS } from "./index.ts";
 import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
 import type { Implementation } from "./implementation.ts";

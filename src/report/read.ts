@@ -21,6 +21,11 @@ export class ReportFormatError extends Error {
   override name = "ReportFormatError";
 }
 
+/** A JSON file that makes no claim to be a report (the expectations file, say). */
+export class NotAReport extends ReportFormatError {
+  override name = "NotAReport";
+}
+
 /** A run as read back: the report in the current shape, and a way to its cells' evidence. */
 export interface Run {
   report: Report;
@@ -50,8 +55,11 @@ function fromReportText(path: string, text: string): Run {
   } catch (e) {
     throw new ReportFormatError(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
   }
-  if (typeof data !== "object" || data === null || typeof data.id !== "string") {
-    throw new ReportFormatError(`${path}: not a pqinterop report (no run id)`);
+  if (typeof data !== "object" || data === null || !("schema" in data)) {
+    throw new NotAReport(`${path}: not a pqinterop report (no schema version)`);
+  }
+  if (typeof data.id !== "string") {
+    throw new ReportFormatError(`${path}: a report without a run id`);
   }
   if (data.schema === 1) return fromV1(path, data as unknown as ReportV1);
   if (data.schema !== SCHEMA_VERSION) {
@@ -266,6 +274,7 @@ export async function readFolder(dir: string): Promise<RunFolder> {
     try {
       run = await readRun(`${dir}/${name}`);
     } catch (e) {
+      if (e instanceof NotAReport) continue;
       out.problems.push({ file: name, why: (e as Error).message.replace(`${dir}/${name}: `, "") });
       continue;
     }

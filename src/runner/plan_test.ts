@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { planCells, UsageError } from "./plan.ts";
+import { parseShard, planCells, planHash, shardOf, UsageError } from "./plan.ts";
 import { implementation, IMPLEMENTATIONS } from "../peers/index.ts";
 import { SUITES } from "../../suites/index.ts";
 
@@ -73,4 +73,36 @@ Deno.test("the registry holds every implementation once", () => {
   for (const id of ["ts", "openssl", "boringssl", "rustls", "wolfssl"]) {
     assert.ok(implementation(id), `${id} is registered`);
   }
+});
+
+Deno.test("shards partition the plan: every cell in exactly one, in plan order, balanced", () => {
+  const all = planCells(SUITES, IMPLEMENTATIONS, {});
+  for (const count of [1, 2, 3, 7]) {
+    const shards = Array.from({ length: count }, (_, i) => shardOf(all, { index: i + 1, count }));
+    const ids = shards.flat().map((c) => c.id);
+    assert.equal(ids.length, all.length);
+    assert.equal(new Set(ids).size, all.length);
+    // Each shard keeps the plan's order, and the sizes differ by one at most.
+    for (const s of shards) {
+      const at = s.map((c) => all.indexOf(c));
+      assert.deepEqual(at, [...at].sort((a, b) => a - b));
+    }
+    const sizes = shards.map((s) => s.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `sizes ${sizes}`);
+  }
+  assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
+  for (const bad of ["0/3", "4/3", "x", "3", "1/0", "-1/2"]) {
+    assert.throws(() => parseShard(bad), UsageError, bad);
+  }
+});
+
+Deno.test("the plan's hash depends on what the cells are told, not on where they run", async () => {
+  const a = planCells(SUITES, IMPLEMENTATIONS, { suites: ["classic"] });
+  const b = planCells(SUITES, IMPLEMENTATIONS, { suites: ["classic"] });
+  assert.equal(await planHash(a), await planHash(b));
+  assert.notEqual(await planHash(a), await planHash(a.slice(1)));
+  const told = a.map((c, i) =>
+    i ? c : { ...c, case: { ...c.case, client: { groups: ["MLKEM1024" as const] } } }
+  );
+  assert.notEqual(await planHash(a), await planHash(told));
 });

@@ -4,12 +4,9 @@
 import assert from "node:assert/strict";
 import { main } from "./main.ts";
 import { type Progress, silentProgress } from "./progress.ts";
-import { readReport } from "../report/store.ts";
+import { readRun } from "../report/read.ts";
 import type { Report } from "../report/schema.ts";
 import { engineAnswers } from "../runtime/engine.ts";
-import { contextHash, imageId } from "../runtime/images.ts";
-import { CONTAINERS_DIR } from "../runtime/paths.ts";
-import { implementation } from "../peers/index.ts";
 
 const CASES = ["classic/x25519", "hybrid/X25519MLKEM768", "negotiation/hrr-MLKEM768"];
 
@@ -29,7 +26,7 @@ async function run(
   });
   let report: Report | null = null;
   try {
-    report = await readReport(`${dir}/report.json`);
+    report = (await readRun(`${dir}/report.json`)).report;
   } catch { /* some runs never start */ }
   await Deno.remove(dir, { recursive: true });
   return { code, report, output: lines.join("\n") };
@@ -66,13 +63,9 @@ Deno.test("ts↔ts: a few cases give a complete report with provenance and group
   await Deno.remove(outputs, { recursive: true });
 });
 
-const opensslImage = async (): Promise<boolean> =>
-  implementation("openssl") !== undefined && await engineAnswers() &&
-  await imageId(`pqinterop/openssl:${await contextHash(`${CONTAINERS_DIR}/openssl`)}`) !== null;
-
 Deno.test({
   name: "ts↔openssl: the four pairs of X25519MLKEM768 pass, with the image's provenance",
-  ignore: !(await opensslImage().catch(() => false)),
+  ignore: !(await engineAnswers().catch(() => false)),
   fn: async () => {
     const { code, report, output } = await run([
       "--impl",
@@ -163,5 +156,16 @@ Deno.test("unknown names and options exit 2 with one line listing the valid ones
   assert.match(bad.output, /^interop: unknown implementation "gnutls" \(valid: .*ts.*\)$/);
   const flag = await run(["--colour"]);
   assert.equal(flag.code, 2);
-  assert.match(flag.output, /^interop: unknown option "--colour" \(valid: --impl, /);
+  assert.match(flag.output, /^interop: unknown flag "--colour" \(see --help\)$/);
+});
+
+Deno.test("a bad --shard is one line naming the valid form, exit 2", async () => {
+  for (const shard of ["0/3", "4/3", "x", "1/0", "2"]) {
+    const r = await run(["--impl", "ts", "--shard", shard]);
+    assert.equal(r.code, 2, shard);
+    assert.match(
+      r.output,
+      /^interop: --shard must be I\/N with 1 ≤ I ≤ N \(e\.g\. --shard 2\/3\), got ".*"$/,
+    );
+  }
 });

@@ -11,7 +11,8 @@ import { OUTPUT_LIMIT } from "./process.ts";
 import { closeAllSandboxes, openSandbox, type Sandbox, SESSION } from "./sandbox.ts";
 import { TEST_PKI_DIR, withWorld } from "../testing/world.ts";
 import { openssl } from "../peers/openssl.ts";
-import type { Implementation } from "../peers/implementation.ts";
+import { ts } from "../peers/ts.ts";
+import { ensurePki } from "../pki/pki.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -54,13 +55,16 @@ Deno.test({
       `FROM debian:trixie-slim\nRUN echo ${marker} && exit 3\n`,
     );
     try {
-      await assert.rejects(() => ensureImage("broken", root), (e: unknown) => {
-        assert.ok(e instanceof ImageBuildError);
-        assert.match(e.message, /building pqinterop\/broken:[0-9a-f]{12} failed \(exit \d+\)/);
-        assert.match(e.message, new RegExp(marker));
-        assert.match(e.message, /returned a non-zero code: 3/);
-        return true;
-      });
+      await assert.rejects(
+        () => ensureImage({ name: "broken", context: `${root}/broken` }),
+        (e: unknown) => {
+          assert.ok(e instanceof ImageBuildError);
+          assert.match(e.message, /building pqinterop\/broken:[0-9a-f]{12} failed \(exit \d+\)/);
+          assert.match(e.message, new RegExp(marker));
+          assert.match(e.message, /returned a non-zero code: 3/);
+          return true;
+        },
+      );
     } finally {
       await Deno.remove(root, { recursive: true });
     }
@@ -151,18 +155,69 @@ Deno.test({
 });
 
 Deno.test({
-  name: "host sandbox: runs on the host from the repository root; provenance is Deno's",
+  name: "in-process sandbox: the reference peer runs inside the runner, and stops when killed",
   ...opts,
   async fn() {
-    const host: Implementation = { ...openssl, id: "ts", name: "host test", container: null };
-    const sandbox = await openSandbox(host);
+    const sandbox = await openSandbox(ts);
     try {
-      const r = await sandbox.spawn({ argv: ["sh", "-c", "pwd; cat"], stdin: "x" }).wait(10_000);
-      assert.equal(r.stdout, `${REPO_ROOT}\nx`);
+      const help = await sandbox.spawn({ argv: ["pqinterop-peer", "--help"] }).wait(10_000);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /--key-shares/);
+      const bad = await sandbox.spawn({ argv: ["pqinterop-peer", "client", "--bogus"] }).wait(
+        10_000,
+      );
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /unknown client flag "--bogus"/);
+      // A server with no --count listens until it is stopped.
+      const leaf = (await ensurePki(TEST_PKI_DIR)).leaf["ecdsa-p256"];
+      const server = sandbox.spawn({
+        argv: ["pqinterop-peer", "server", "--port", "0", "--cert", leaf.cert, "--key", leaf.key],
+      });
+      await server.ready(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
+      const r = await server.wait(200);
+      assert.equal(r.timedOut, true);
+      assert.equal(r.code, null);
       const p = await sandbox.provenance();
       assert.equal(p.image, null);
       assert.equal(p.packages.deno, Deno.version.deno);
       assert.match(p.packages["@noble/post-quantum"], /^\d+\.\d+\.\d+$/);
+    } finally {
+      await closeAllSandboxes();
+    }
+  },
+});
+
+Deno.test({
+  name: "launcher: when it dies, its programs end, the sandbox says it broke, nothing is left",
+  ...opts,
+  async fn() {
+    const sandbox = await openSandbox(openssl);
+    try {
+      assert.equal(sandbox.broken(), null);
+      const p = sandbox.spawn({ argv: ["sh", "-c", "echo up; sleep 1003"] });
+      await p.ready(/up/, 10_000);
+      // The launcher is the container's only `perl`: kill it as a crash would.
+      const killer = await runHost([
+        "sh",
+        "-c",
+        `docker exec $(docker ps -q --filter label=${LABEL}.session=${SESSION}) pkill -9 perl`,
+      ]);
+      assert.equal(killer.code, 0, killer.stderr);
+      const r = await p.wait(10_000);
+      assert.equal(r.timedOut, false);
+      assert.match(r.stderr, /launcher stopped/);
+      assert.match(sandbox.broken() ?? "", /launcher/);
+      let left = "";
+      for (let i = 0; i < 50; i++) {
+        left = (await runHost([
+          "sh",
+          "-c",
+          `docker exec $(docker ps -q --filter label=${LABEL}.session=${SESSION}) ps -eo args`,
+        ])).stdout;
+        if (!/sleep 1003/.test(left)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.doesNotMatch(left, /sleep 1003/, "the launcher's programs went with it");
     } finally {
       await closeAllSandboxes();
     }

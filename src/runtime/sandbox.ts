@@ -186,6 +186,12 @@ async function containerSandbox(
     fallback = (e as Error).message;
   }
   let closed = false;
+  // A launcher that dies cannot end its programs: end everything in the container but its init.
+  launcher?.gone.then(async () => {
+    if (!closed) {
+      await runHost(["docker", "exec", id, "sh", "-c", "kill -9 -1"], { timeoutMs: 15_000 });
+    }
+  });
 
   const sandbox: Sandbox = {
     impl: target.id,

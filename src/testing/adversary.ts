@@ -29,7 +29,7 @@ export interface DuelOptions {
   /** The side that misbehaves. */
   adversary: AdversaryRole;
   /** --misbehave specs, NAME[:k=v,…]. */
-  hooks: string[];
+  misbehave: string[];
   client?: Partial<ClientConfig>;
   server?: Partial<ServerConfig>;
 }
@@ -50,7 +50,7 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
     ...opts.client,
   };
   const advConfig = opts.adversary === "client" ? clientConfig : serverConfig;
-  const adv = adversaryFor(opts.hooks, opts.adversary, advConfig);
+  const adv = adversaryFor(opts.misbehave, opts.adversary, advConfig);
   const advOf = (role: AdversaryRole) => role === opts.adversary ? adv : null;
 
   const [tcpServer, tcpClient] = await Promise.all([

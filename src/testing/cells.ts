@@ -6,10 +6,10 @@ import { runMatrix } from "../runner/run.ts";
 import { IMPLEMENTATIONS } from "../peers/index.ts";
 import type { Implementation } from "../peers/implementation.ts";
 import { readRun, type Run } from "../report/read.ts";
-import type { Result } from "../report/schema.ts";
+import type { Evidence, Result } from "../report/schema.ts";
 import { newRunId, RunStore } from "../report/store.ts";
 import { SUITES } from "../../suites/index.ts";
-import type { Case } from "../contract/case.ts";
+import type { Case, Expectation } from "../contract/case.ts";
 
 /** Runs the selected cells in a scratch report; the run is read back from disk like any other. */
 export async function recordRun(
@@ -45,8 +45,21 @@ export async function recordRun(
   }
 }
 
-/** Runs one case for one client × server pair and returns its result. */
-export async function recordCell(caseId: string, client = "ts", server = "ts"): Promise<Result> {
-  const run = await recordRun({ cases: [caseId], clients: [client], servers: [server] });
-  return run.report.results[0];
+/** One recorded cell: its result, its evidence and what its case expected. */
+export interface RecordedCell {
+  result: Result;
+  evidence: Evidence;
+  expected: Expectation;
+}
+
+/** Runs one case for one client × server pair and returns it with its evidence. */
+export async function recordCell(caseId: string, client = "ts", server = "ts"): Promise<RecordedCell> {
+  let evidence: Evidence | null = null;
+  const run = await recordRun(
+    { cases: [caseId], clients: [client], servers: [server] },
+    { keep: async (r) => void (evidence = await r.evidence(r.report.results[0])) },
+  );
+  const result = run.report.results[0];
+  if (!evidence) throw new Error(`${caseId}: no evidence recorded (${result.outcome}: ${result.reason})`);
+  return { result, evidence, expected: run.report.cases[caseId].expected };
 }

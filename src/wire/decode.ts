@@ -28,7 +28,7 @@ import {
   RecordSplitter,
   type WireRecord,
 } from "../tls/cleartext.ts";
-import type { WireObservation } from "../report/schema.ts";
+import type { WireObservation } from "./observation.ts";
 import type { CapturedConnection, Side } from "./relay.ts";
 
 /** Bounds that keep a report readable and small. */
