@@ -175,8 +175,11 @@ Deno.test("loopback: every certificate kind signs with its scheme, as server and
         assertSuccess(r);
         equal(r.client.signatureScheme, SCHEME_OF[kind]);
         equal(r.server.signatureScheme, SCHEME_OF[kind]);
-        equal(r.client.peerCertificate, `O=pqinterop, CN=${kind} leaf`);
-        equal(r.server.peerCertificate, `O=pqinterop, CN=${kind} leaf`);
+        deepEqual(r.client.peerCertificate, { subject: `O=pqinterop, CN=${kind} leaf`, keyType: kind });
+        deepEqual(r.server.peerCertificate, { subject: `O=pqinterop, CN=${kind} leaf`, keyType: kind });
+        // Each side also says which certificate it presented itself.
+        deepEqual(r.server.certificate, r.client.peerCertificate);
+        deepEqual(r.client.certificate, r.server.peerCertificate);
         equal(r.server.clientCertificate, true);
         equal(r.client.clientCertificate, true);
       });

@@ -229,7 +229,7 @@ Deno.test("external PSKs: SHA-384, several identities, the server's own rule, im
         );
         assertOk(r);
         assertBoth(r, { pskMode: null, pskIdentity: null, group: "x25519" });
-        equal(r.client.peerCertificate, "O=pqinterop, CN=ecdsa-p256 leaf");
+        equal(r.client.peerCertificate?.subject, "O=pqinterop, CN=ecdsa-p256 leaf");
       },
     );
   });
@@ -268,7 +268,7 @@ for (const ticketStore of ["stateless", "stateful"] as const) {
         { groups: ["MLKEM768"] },
       );
       assertBoth(one, { resumed: false, pskMode: null, group: "MLKEM768" });
-      equal(one.client.peerCertificate, "O=pqinterop, CN=ecdsa-p256 leaf");
+      equal(one.client.peerCertificate?.subject, "O=pqinterop, CN=ecdsa-p256 leaf");
       assertOk(two);
       assertBoth(two, {
         resumed: true,
@@ -399,7 +399,7 @@ Deno.test("RFC 9973: server certificate plus external PSK, with and without clie
         signatureScheme: "ecdsa_secp256r1_sha256",
         clientCertificate: false,
       });
-      equal(r.client.peerCertificate, "O=pqinterop, CN=ecdsa-p256 leaf");
+      equal(r.client.peerCertificate?.subject, "O=pqinterop, CN=ecdsa-p256 leaf");
     });
     await t.step("and a client certificate", async () => {
       const ml = await pki.leaf("mldsa65");
@@ -416,7 +416,7 @@ Deno.test("RFC 9973: server certificate plus external PSK, with and without clie
       );
       assertOk(r);
       assertBoth(r, { certWithPsk: true, clientCertificate: true, signatureScheme: "mldsa65" });
-      equal(r.server.peerCertificate, "O=pqinterop, CN=ecdsa-p256 leaf");
+      equal(r.server.peerCertificate?.subject, "O=pqinterop, CN=ecdsa-p256 leaf");
     });
     await t.step("allow: a server without the extension gives a plain PSK handshake", async () => {
       const r = await connectOnce(
