@@ -1,7 +1,15 @@
 // A test case is data: who it needs, how each side is configured, and what must happen.
 // Suites under suites/ export arrays of these; the runner crosses them with implementation pairs.
 
-import type { AlertName, CipherSuiteName, GroupName, PskModeName, Role } from "../tls/names.ts";
+import type {
+  AlertName,
+  CertKind,
+  CipherSuiteName,
+  GroupName,
+  PskModeName,
+  Role,
+  SignatureSchemeName,
+} from "../tls/names.ts";
 import type { EndpointConfig, MisbehaviourSpec } from "./config.ts";
 
 /** What must be seen for the cell to pass. Only the fields given are checked. */
@@ -18,6 +26,10 @@ export type Expectation =
     pskMode?: PskModeName | null;
     earlyData?: "accepted" | "rejected" | null;
     certWithPsk?: boolean;
+    /** The kind of certificate the server authenticated with (as a program reported it). */
+    certificate?: CertKind;
+    /** The server's CertificateVerify used one of these schemes. */
+    signatureScheme?: SignatureSchemeName[];
   }
   | {
     kind: "alert";

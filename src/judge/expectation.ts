@@ -9,7 +9,8 @@ import type { GroupName } from "../tls/names.ts";
 import { allOk, show } from "./observe.ts";
 
 export interface Verdict {
-  outcome: "pass" | "fail";
+  /** unverified: the case names a property that no program and not the wire could show. */
+  outcome: "pass" | "fail" | "unverified";
   reason: string;
 }
 
@@ -78,14 +79,61 @@ function judgeHandshake(
   if (expect.groupOneOf && !expect.groupOneOf.includes(obs.group as GroupName)) {
     return fail(`Expected one of ${expect.groupOneOf.join(", ")} but got ${show(obs.group)}.`);
   }
+  const authentication = judgeAuthentication(expect, obs);
+  if (authentication) return authentication;
   // Programs disagreeing about something the case checks means one of them is wrong.
   const checked = new Set(
-    Object.keys(expect).map((k) => k === "groupOneOf" ? "group" : k),
+    Object.keys(expect).map((k) =>
+      k === "groupOneOf" ? "group" : k === "certificate" ? "serverCertificate" : k
+    ),
   );
   const disputed = obs.disagreements.find((d) => checked.has(d.split(":")[0]));
   if (disputed) return fail(`The two programs disagree: ${disputed}.`);
 
-  return { outcome: "pass", reason: `${describe(obs)}, as expected.` };
+  const authenticated = expect.certificate !== undefined || expect.signatureScheme !== undefined
+    ? `, the server authenticated with its ${obs.serverCertificate} certificate (${obs.signatureScheme})`
+    : "";
+  return { outcome: "pass", reason: `${describe(obs)}${authenticated}, as expected.` };
+}
+
+/**
+ * What authenticated the server, when the case names it. The tap cannot see it (it is encrypted),
+ * so it rests on what the programs reported: a pass needs one of them to have said exactly that,
+ * and when neither could say, the cell is unverified, never a pass.
+ */
+function judgeAuthentication(
+  expect: Extract<Expectation, { kind: "handshake" }>,
+  obs: Observation,
+): Verdict | null {
+  if (expect.certificate !== undefined) {
+    if (obs.serverCertificate === null) {
+      return {
+        outcome: "unverified",
+        reason: `Not verified: the server's certificate should be ${expect.certificate}, but ` +
+          `neither program reported the certificate it presented or verified.`,
+      };
+    }
+    if (obs.serverCertificate !== expect.certificate) {
+      return fail(
+        `Expected the server's certificate to be ${expect.certificate} but a program reported ` +
+          `${obs.serverCertificate}.`,
+      );
+    }
+  }
+  if (expect.signatureScheme !== undefined) {
+    const want = expect.signatureScheme.join(" or ");
+    if (obs.signatureScheme === null) {
+      return {
+        outcome: "unverified",
+        reason: `Not verified: the server should sign with ${want}, but neither program ` +
+          `reported the scheme of its CertificateVerify.`,
+      };
+    }
+    if (!expect.signatureScheme.includes(obs.signatureScheme)) {
+      return fail(`Expected the server to sign with ${want} but it used ${obs.signatureScheme}.`);
+    }
+  }
+  return null;
 }
 
 /** "Handshake with X25519MLKEM768 after HRR, psk_dhe_ke, resumed". */

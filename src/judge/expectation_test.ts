@@ -71,3 +71,30 @@ Deno.test("a real HelloRetryRequest to MLKEM768 is seen on the wire and judged a
 });
 
 const finalOf = (r: PeerReport): PeerReport => r.next?.at(-1) ?? r;
+
+Deno.test("authentication: a pass needs a program to report the certificate and the scheme", () => {
+  const expect = {
+    kind: "handshake" as const,
+    certificate: "ecdsa-p256" as const,
+    signatureScheme: ["ecdsa_secp256r1_sha256" as const],
+  };
+  assert.equal(obs.serverCertificate, "ecdsa-p256");
+  assert.equal(obs.signatureScheme, "ecdsa_secp256r1_sha256");
+  assert.equal(judge(expect, obs).outcome, "pass");
+  // Another certificate or scheme than the case asked for fails, naming both.
+  assert.deepEqual(judge({ ...expect, certificate: "mldsa65" }, obs), {
+    outcome: "fail",
+    reason: "Expected the server's certificate to be mldsa65 but a program reported ecdsa-p256.",
+  });
+  assert.match(
+    judge({ ...expect, signatureScheme: ["mldsa65"] }, obs).reason,
+    /^Expected the server to sign with mldsa65 but it used ecdsa_secp256r1_sha256\.$/,
+  );
+  // Programs that say nothing about it: not verified, never a pass.
+  const silent = (r: PeerReport | null) =>
+    r && { ...finalOf(r), signatureScheme: null, peerCertificate: null, certificate: null };
+  const blind = observe(obs.wire, silent(obs.client), silent(obs.server));
+  const v = judge(expect, blind);
+  assert.equal(v.outcome, "unverified");
+  assert.match(v.reason, /^Not verified: the server's certificate should be ecdsa-p256/);
+});

@@ -213,7 +213,7 @@ export function fromManifest(
   dir: string,
   source: { path: string; sha256: string },
 ): Implementation {
-  const resolve = (p: string) => p.startsWith("/") ? p : `${dir}/${p}`;
+  const resolve = (p: string) => normalize(p.startsWith("/") ? p : `${dir}/${p}`);
   const placement: Placement = "tag" in m.image ? { kind: "tag", tag: m.image.tag } : {
     kind: "image",
     context: resolve(m.image.context),
@@ -242,4 +242,12 @@ export function fromManifest(
   });
 }
 
-export type { Support };
+/** An absolute path without "." and ".." steps. */
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "..") out.pop();
+    else if (part !== "." && part !== "") out.push(part);
+  }
+  return `/${out.join("/")}`;
+}

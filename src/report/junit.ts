@@ -26,6 +26,7 @@ function testcase(r: Result, evidence: Evidence | null): string {
     case "unsupported":
       return `${open}\n      <skipped message="${esc(r.reason)}"/>\n    </testcase>`;
     case "fail":
+    case "unverified":
     case "flaky":
       return `${open}\n      <failure type="${r.outcome}" message="${esc(r.reason)}"/>\n${logs}\n` +
         `    </testcase>`;
@@ -49,7 +50,7 @@ export async function toJUnit(run: Run): Promise<string> {
     const count = (...o: string[]) => rs.filter((r) => o.includes(r.outcome)).length;
     const time = rs.reduce((t, r) => t + r.durations.totalMs, 0) / 1000;
     return `  <testsuite name="${esc(suite)}" tests="${rs.length}" ` +
-      `failures="${count("fail", "flaky")}" errors="${count("error", "timeout")}" ` +
+      `failures="${count("fail", "unverified", "flaky")}" errors="${count("error", "timeout")}" ` +
       `skipped="${count("unsupported")}" time="${time.toFixed(3)}">\n` +
       rs.map((r) => testcase(r, evidence.get(r) ?? null)).join("\n") + "\n  </testsuite>";
   });

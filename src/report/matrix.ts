@@ -8,6 +8,7 @@ import type { Outcome, Report, Result } from "./schema.ts";
 export const SYMBOLS: Record<Outcome, string> = {
   pass: "✓",
   fail: "✗",
+  unverified: "?",
   unsupported: "·",
   error: "E",
   timeout: "T",

@@ -27,7 +27,19 @@ export type { WireObservation };
 
 export const SCHEMA_VERSION = 2;
 
-export const OUTCOMES = ["pass", "fail", "unsupported", "error", "timeout", "flaky"] as const;
+/**
+ * unverified: the programs completed, but a property the case names (the certificate, the
+ * signature scheme) was reported by neither and the wire cannot see it: never a pass.
+ */
+export const OUTCOMES = [
+  "pass",
+  "fail",
+  "unverified",
+  "unsupported",
+  "error",
+  "timeout",
+  "flaky",
+] as const;
 export type Outcome = typeof OUTCOMES[number];
 
 /** Everything the judge saw, merged: the full evidence of one attempt (kept in the side file). */

@@ -48,7 +48,8 @@ interface Attempt extends CellOutcome {
 export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
   if (cell.unsupported) throw new Error(`runCell: ${cell.id} is unsupported, nothing to run`);
   const first = await attempt(cell, env, 1);
-  if (passed(first) || env.signal?.aborted || first.result.outcome === "unsupported") {
+  // Only what can be chance gets a second attempt: an unsupported or unverified cell stays so.
+  if (!["fail", "timeout", "error"].includes(first.result.outcome) || env.signal?.aborted) {
     return first;
   }
   for (const impl of first.broken) await env.sandboxRepair?.replace(impl);
