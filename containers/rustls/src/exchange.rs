@@ -39,7 +39,12 @@ impl Exchange {
 
     /// Client: send `message` (after `resent`, 0-RTT text the server rejected) and read the
     /// answer: "matched", "mismatched", or "none" when nothing came back.
-    pub fn ask(self, link: &mut Link, resent: &str, message: &str) -> Result<&'static str, Failure> {
+    pub fn ask(
+        self,
+        link: &mut Link,
+        resent: &str,
+        message: &str,
+    ) -> Result<&'static str, Failure> {
         let answer = if self.http {
             let request =
                 format!("GET /{message} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");

@@ -35,7 +35,10 @@ impl Flags {
     pub fn parse(role: &str, args: &[String]) -> Result<Self, String> {
         let spec = if role == "server" { &SERVER } else { &CLIENT };
         let valued = |name: &str| {
-            COMMON_VALUED.split_whitespace().chain(spec.valued.split_whitespace()).any(|f| f == name)
+            COMMON_VALUED
+                .split_whitespace()
+                .chain(spec.valued.split_whitespace())
+                .any(|f| f == name)
         };
         let mut flags = HashMap::new();
         let mut args = args.iter().peekable();

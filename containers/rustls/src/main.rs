@@ -1,6 +1,6 @@
 //! pqi-rustls: rustls 0.23 with the aws-lc-rs provider, speaking pqinterop's peer contract
 //! (docs/peer-contract.md): `pqi-rustls server|client` plus the contract's flags, one JSON line
-//! per connection on stdout.
+//! per connection on stdout. `pqi-rustls version` prints the rustls version it was built with.
 //!
 //! Everything happens on 127.0.0.1. The server prints `listening on 127.0.0.1:N` on stderr once
 //! it listens, serves --count connections (default: until stopped), echoes one line each (or
@@ -48,10 +48,14 @@ pub enum Stop {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("version") => {
+            println!("{}", option_env!("PQI_RUSTLS_VERSION").unwrap_or("rustls (version unknown)"));
+            Ok(true)
+        }
         Some(role @ ("server" | "client")) => Flags::parse(role, &args[1..])
             .map_err(Stop::Usage)
             .and_then(|flags| if role == "server" { server(&flags) } else { client(&flags) }),
-        _ => Err(Stop::Usage("the first argument must be `server` or `client`".into())),
+        _ => Err(Stop::Usage("the first argument must be `server`, `client` or `version`".into())),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -103,7 +107,12 @@ fn server(flags: &Flags) -> Result<bool, Stop> {
 }
 
 /// Handshake, then answer the client's line (or HTTP request), then close_notify.
-fn serve(setup: &setup::ServerSetup, sock: TcpStream, exchange: Exchange, journal: &Journal) -> Report {
+fn serve(
+    setup: &setup::ServerSetup,
+    sock: TcpStream,
+    exchange: Exchange,
+    journal: &Journal,
+) -> Report {
     let _ = sock.set_read_timeout(Some(IDLE_TIMEOUT));
     let conn = match ServerConnection::new(setup.config.clone()) {
         Ok(conn) => conn,
@@ -210,7 +219,12 @@ fn connect(call: &Call, exchange: Exchange, journal: &Journal, leaf: Option<&Des
 /// The certificate fields, from what the watched verifier and key saw on this connection. The
 /// contract's signatureScheme is the server's CertificateVerify: the server signed it, the client
 /// verified it.
-fn describe_certificates(report: &mut Report, journal: &Journal, leaf: Option<&Described>, server: bool) {
+fn describe_certificates(
+    report: &mut Report,
+    journal: &Journal,
+    leaf: Option<&Described>,
+    server: bool,
+) {
     let seen = journal.take();
     report.peer_certificate = seen.peer_certificate.as_deref().and_then(cert::describe);
     report.certificate = seen.own_scheme.and(leaf.cloned());

@@ -9,23 +9,23 @@ use rustls::{SignatureScheme, SupportedCipherSuite};
 /// implementation of it (its NamedGroup is only an enum value).
 pub fn groups() -> [(&'static str, Option<&'static dyn SupportedKxGroup>); 9] {
     [
-    ("x25519", Some(kx_group::X25519)),
-    ("secp256r1", Some(kx_group::SECP256R1)),
-    ("secp384r1", Some(kx_group::SECP384R1)),
-    ("MLKEM512", None),
-    ("MLKEM768", Some(kx_group::MLKEM768)),
-    ("MLKEM1024", Some(kx_group::MLKEM1024)),
-    ("SecP256r1MLKEM768", Some(kx_group::SECP256R1MLKEM768)),
-    ("X25519MLKEM768", Some(kx_group::X25519MLKEM768)),
-    ("SecP384r1MLKEM1024", None),
+        ("x25519", Some(kx_group::X25519)),
+        ("secp256r1", Some(kx_group::SECP256R1)),
+        ("secp384r1", Some(kx_group::SECP384R1)),
+        ("MLKEM512", None),
+        ("MLKEM768", Some(kx_group::MLKEM768)),
+        ("MLKEM1024", Some(kx_group::MLKEM1024)),
+        ("SecP256r1MLKEM768", Some(kx_group::SECP256R1MLKEM768)),
+        ("X25519MLKEM768", Some(kx_group::X25519MLKEM768)),
+        ("SecP384r1MLKEM1024", None),
     ]
 }
 
 pub fn cipher_suites() -> [(&'static str, SupportedCipherSuite); 3] {
     [
-    ("TLS_AES_128_GCM_SHA256", cipher_suite::TLS13_AES_128_GCM_SHA256),
-    ("TLS_AES_256_GCM_SHA384", cipher_suite::TLS13_AES_256_GCM_SHA384),
-    ("TLS_CHACHA20_POLY1305_SHA256", cipher_suite::TLS13_CHACHA20_POLY1305_SHA256),
+        ("TLS_AES_128_GCM_SHA256", cipher_suite::TLS13_AES_128_GCM_SHA256),
+        ("TLS_AES_256_GCM_SHA384", cipher_suite::TLS13_AES_256_GCM_SHA384),
+        ("TLS_CHACHA20_POLY1305_SHA256", cipher_suite::TLS13_CHACHA20_POLY1305_SHA256),
     ]
 }
 
@@ -86,7 +86,10 @@ const ALERTS: [(&str, u8); 28] = [
 ];
 
 /// The name of a table entry whose value satisfies `matches`.
-pub fn name_of<T>(table: &[(&'static str, T)], matches: impl Fn(&T) -> bool) -> Option<&'static str> {
+pub fn name_of<T>(
+    table: &[(&'static str, T)],
+    matches: impl Fn(&T) -> bool,
+) -> Option<&'static str> {
     table.iter().find(|(_, value)| matches(value)).map(|(name, _)| *name)
 }
 

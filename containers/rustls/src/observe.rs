@@ -10,7 +10,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::sign::{Signer, SigningKey};
-use rustls::{DigitallySignedStruct, DistinguishedName, Error, SignatureAlgorithm, SignatureScheme};
+use rustls::{
+    DigitallySignedStruct, DistinguishedName, Error, SignatureAlgorithm, SignatureScheme,
+};
 
 /// One connection's notes; connections run one after another, so one journal serves them all
 /// (reset before each).

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use rustls::client::danger::ServerCertVerifier;
-use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Resumption, WebPkiServerVerifier};
+use rustls::client::{
+    ClientSessionMemoryCache, ClientSessionStore, ResolvesClientCert, Resumption,
+    WebPkiServerVerifier,
+};
 use rustls::crypto::aws_lc_rs::default_provider;
 use rustls::crypto::{CryptoProvider, SupportedKxGroup, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -43,7 +46,10 @@ pub fn refuse_psk(flags: &Flags) -> Result<(), Stop> {
     for (flag, choices) in [("psk-hash", ["sha256", "sha384"]), ("psk-mode", ["dhe_ke", "ke"])] {
         if let Some(value) = flags.get(flag) {
             if !choices.contains(&value) {
-                return Err(Stop::Usage(format!("--{flag} must be {}, got {value:?}", choices.join(" or "))));
+                return Err(Stop::Usage(format!(
+                    "--{flag} must be {}, got {value:?}",
+                    choices.join(" or ")
+                )));
             }
         }
     }
@@ -60,7 +66,10 @@ pub fn refuse_psk(flags: &Flags) -> Result<(), Stop> {
 }
 
 /// A group list flag as rustls groups, in order; a group rustls does not implement is refused.
-pub fn groups(flags: &Flags, flag: &str) -> Result<Option<Vec<&'static dyn SupportedKxGroup>>, Stop> {
+pub fn groups(
+    flags: &Flags,
+    flag: &str,
+) -> Result<Option<Vec<&'static dyn SupportedKxGroup>>, Stop> {
     let Some(list) = flags.list(flag, &names::groups(), "group").map_err(Stop::Usage)? else {
         return Ok(None);
     };
@@ -103,13 +112,19 @@ fn signature_schemes(flags: &Flags) -> Result<Option<Vec<SignatureScheme>>, Stop
 /// Only the listed schemes, in their order: what a verifier offers (signature_algorithms,
 /// CertificateRequest) and accepts in a CertificateVerify. Certificate chains are still checked
 /// with every algorithm (`all`): the CA signs with ECDSA whatever the leaf's scheme.
-fn narrow(algorithms: WebPkiSupportedAlgorithms, schemes: &[SignatureScheme]) -> WebPkiSupportedAlgorithms {
+fn narrow(
+    algorithms: WebPkiSupportedAlgorithms,
+    schemes: &[SignatureScheme],
+) -> WebPkiSupportedAlgorithms {
     let mapping: Vec<_> = schemes
         .iter()
         .filter_map(|s| algorithms.mapping.iter().find(|(m, _)| m == s).copied())
         .collect();
     // The provider wants 'static tables; this program configures once, so leaking is fine.
-    WebPkiSupportedAlgorithms { all: algorithms.all, mapping: Box::leak(mapping.into_boxed_slice()) }
+    WebPkiSupportedAlgorithms {
+        all: algorithms.all,
+        mapping: Box::leak(mapping.into_boxed_slice()),
+    }
 }
 
 /// What both roles configure alike.
@@ -209,8 +224,8 @@ pub fn server(flags: &Flags, journal: &Journal) -> Result<ServerSetup, Stop> {
     if flags.has("client-auth") && common.ca.is_none() {
         return Err(Stop::Usage("--client-auth needs --ca".into()));
     }
-    let (resolver, leaf) =
-        credential(&common, journal)?.ok_or_else(|| Stop::Usage("--cert and --key are required".into()))?;
+    let (resolver, leaf) = credential(&common, journal)?
+        .ok_or_else(|| Stop::Usage("--cert and --key are required".into()))?;
     let tickets = flags.number("tickets").map_err(Stop::Usage)?.unwrap_or(0);
     let max_early_data = flags.number("max-early-data").map_err(Stop::Usage)?.unwrap_or(0);
     let provider = Arc::new(common.provider);
@@ -265,6 +280,10 @@ pub fn client(flags: &Flags, journal: &Journal) -> Result<ClientSetup, Stop> {
     // resolver of the ticket's connection (compatible_config): both configs share them, and
     // the ticket store.
     let store: Arc<dyn ClientSessionStore> = Arc::new(ClientSessionMemoryCache::new(32));
+    let resolver: Arc<dyn ResolvesClientCert> = match &credential {
+        Some((resolver, _)) => resolver.clone(),
+        None => Arc::new(NoClientCertificate),
+    };
     let early_data = flags.has("early-data");
     let make = |provider: Arc<CryptoProvider>| -> Result<Arc<ClientConfig>, Stop> {
         let builder = ClientConfig::builder_with_provider(provider)
@@ -272,20 +291,34 @@ pub fn client(flags: &Flags, journal: &Journal) -> Result<ClientSetup, Stop> {
             .map_err(|e| Stop::Usage(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone());
-        let mut config = match &credential {
-            Some((resolver, _)) => builder.with_client_cert_resolver(resolver.clone()),
-            None => builder.with_no_client_auth(),
-        };
+        let mut config = builder.with_client_cert_resolver(resolver.clone());
         config.resumption = Resumption::store(store.clone());
         config.enable_early_data = early_data;
         Ok(Arc::new(config))
     };
     let first = make(provider.clone())?;
     let second = match resume_groups {
-        Some(groups) => make(Arc::new(CryptoProvider { kx_groups: groups, ..(*provider).clone() }))?,
+        Some(groups) => {
+            make(Arc::new(CryptoProvider { kx_groups: groups, ..(*provider).clone() }))?
+        }
         None => first.clone(),
     };
     Ok(ClientSetup { first, second, leaf: credential.map(|(_, leaf)| leaf) })
+}
+
+/// A client without a certificate, as one object both configurations share (rustls'
+/// with_no_client_auth makes a new one per configuration, which stops resumption across them).
+#[derive(Debug)]
+struct NoClientCertificate;
+
+impl ResolvesClientCert for NoClientCertificate {
+    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
 }
 
 /// The server name: a DNS name is sent as SNI and matched; an IP address (the default,
