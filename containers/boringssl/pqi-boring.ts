@@ -1,98 +1,442 @@
-// pqi-boring: a TLS 1.3 client and server on BoringSSL, reached through Bun's node:tls (Bun links
-// BoringSSL statically). It prints one JSON line per connection on stdout, with the fields of
-// PeerReport in src/peers/types.ts, so the harness can read what BoringSSL negotiated.
+// pqi-boring: BoringSSL through Bun's node:tls (Bun links BoringSSL statically), speaking the peer
+// contract (docs/peer-contract.md): `pqi-boring server|client` plus the contract's flags, one JSON
+// line per connection on stdout. `pqi-boring version` prints the BoringSSL commit.
 //
-// Run with bun. This file is self-contained (it is copied alone into the image), so the few
-// codepoints it needs are repeated here rather than imported from src/tls/names.ts.
+// The project's own tables and DER reader are copied in beside this file at build time
+// (impl.json image.include → shared/), so names mean the same numbers as everywhere else.
 //
-// Exit codes: 0 every connection succeeded, 1 a TLS failure (or BoringSSL refused the
-// configuration), 2 usage error.
+// Exit codes: 0 every connection succeeded (and every echo matched with --expect-echo), 1 a
+// connection failed, 2 usage error, 127 a configuration BoringSSL or node:tls cannot do (the last
+// stderr line says `unsupported: lacks: …` or `unsupported: shim: …`).
 
 import tls from "node:tls";
+import { isIP } from "node:net";
+import { constants, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import {
+  ALERTS,
+  CIPHER_SUITES,
+  GROUPS,
+  type GroupName,
+  isPostQuantum,
+  nameOf,
+  SIGNATURE_SCHEMES,
+} from "./shared/names.ts";
+import {
+  childrenOf,
+  contextTag,
+  decodeDer,
+  decodeInteger,
+  decodeOid,
+  type Der,
+  encodeContext,
+  encodeInteger,
+  encodeOctetString,
+  encodeSequence,
+  expectTag,
+  pemBlocks,
+  TAG,
+  toPem,
+} from "./shared/asn1.ts";
 
-const USAGE = `usage:
-  pqi-boring server --port N --cert F --key F [--chain F] [--groups a,b] [--sigalgs a,b]
-                    [--ca F --client-auth] [--count N] [--timeout S]
-  pqi-boring client --port N --ca F [--server-name S] [--groups a,b] [--sigalgs a,b]
-                    [--cert F --key F] [--message TEXT] [--resume] [--resume-groups a,b]
-                    [--timeout S]
-groups use IANA names: X25519MLKEM768, MLKEM1024, x25519, secp256r1, secp384r1, ...
-sigalgs use IANA SignatureScheme names: ecdsa_secp256r1_sha256, ed25519, mldsa65, ...`;
+/** A peer that goes silent fails the connection instead of hanging the program. */
+const IDLE_TIMEOUT_MS = 15_000;
+/** After the echo, how long a resuming client waits for a NewSessionTicket still in flight. */
+const TICKET_GRACE_MS = 1_000;
 
 // ---------------------------------------------------------------------------------------------
-// Names
+// Stopping before any connection: usage errors (2) and configurations we cannot do (127)
 
-/** IANA NamedGroup codepoints (the same table as src/tls/names.ts GROUPS). */
-const GROUPS: Record<string, number> = {
-  x25519: 0x001d,
-  secp256r1: 0x0017,
-  secp384r1: 0x0018,
-  MLKEM512: 0x0200,
-  MLKEM768: 0x0201,
-  MLKEM1024: 0x0202,
-  SecP256r1MLKEM768: 0x11eb,
-  X25519MLKEM768: 0x11ec,
-  SecP384r1MLKEM1024: 0x11ed,
+class Stop extends Error {
+  constructor(readonly code: 2 | 127, message: string) {
+    super(message);
+  }
+}
+const usage = (why: string) => new Stop(2, why);
+const lacks = (why: string) => new Stop(127, `lacks: ${why}`);
+const shimCannot = (why: string) => new Stop(127, `shim: ${why}`);
+
+const NO_PSK_API = "Bun's node:tls exposes no PSK API: it ignores pskCallback (measured), and " +
+  "BoringSSL's SSL_CREDENTIAL_new_pre_shared_key is not reachable";
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+type Role = "server" | "client";
+
+/** The contract's flags per role: valued flags, switches, and --cert-with-psk's optional value. */
+const COMMON_VALUED = [
+  "port",
+  "cert",
+  "key",
+  "chain",
+  "ca",
+  "groups",
+  "cipher-suites",
+  "signature-schemes",
+  "psk-identity",
+  "psk-key",
+  "psk-hash",
+  "psk-mode",
+];
+const VALUED: Record<Role, string[]> = {
+  server: [...COMMON_VALUED, "count", "tickets", "max-early-data"],
+  client: [...COMMON_VALUED, "server-name", "message", "key-shares", "resume-groups", "early-data"],
 };
+const SWITCHES: Record<Role, string[]> = {
+  server: ["psk-import", "http", "prefer-hrr", "client-auth"],
+  client: ["psk-import", "http", "expect-echo", "resume"],
+};
+const CERT_WITH_PSK = ["require", "allow"];
+
+type Flags = Map<string, string>;
+
+function parseFlags(role: Role, args: string[]): Flags {
+  const flags: Flags = new Map();
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : null;
+    if (name === null) throw usage(`unexpected argument ${JSON.stringify(args[i])}`);
+    if (SWITCHES[role].includes(name)) flags.set(name, "");
+    else if (VALUED[role].includes(name)) {
+      if (i + 1 >= args.length) throw usage(`--${name} needs a value`);
+      flags.set(name, args[++i]);
+    } else if (name === "cert-with-psk") {
+      flags.set(name, CERT_WITH_PSK.includes(args[i + 1]) ? args[++i] : CERT_WITH_PSK[0]);
+    } else throw usage(`unknown ${role} flag --${name}`);
+  }
+  return flags;
+}
+
+function integer(flags: Flags, name: string, fallback: number | null): number | null {
+  const text = flags.get(name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw usage(`--${name} needs a number, got "${text}"`);
+  return n;
+}
+
+/** A comma-separated list of names from `table`, in order. */
+function names<T extends string>(flags: Flags, flag: string, table: Record<T, number>): T[] | null {
+  const text = flags.get(flag);
+  if (text === undefined) return null;
+  const list = text.split(",").filter((n) => n !== "");
+  if (list.length === 0) throw usage(`--${flag} needs at least one name`);
+  for (const n of list) {
+    if (!(n in table)) {
+      throw usage(`--${flag}: unknown name "${n}" (known: ${Object.keys(table).join(", ")})`);
+    }
+  }
+  return list as T[];
+}
+
+function readFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw usage(`--${flag} ${path}: ${(e as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What BoringSSL can do, asked of BoringSSL itself
 
 /**
- * BoringSSL's own spelling of the groups it implements (its curve-name table accepts "P-256" and
- * "prime256v1" but not "secp256r1"). The other IANA names are passed through unchanged, so that
- * BoringSSL itself refuses the groups it does not implement and the report carries its refusal.
+ * BoringSSL's own spelling of groups (its table accepts "P-256", not "secp256r1"). Other IANA
+ * names are passed on unchanged, so BoringSSL itself refuses the groups it does not implement.
  */
-const BORINGSSL_NAMES: Record<string, string> = {
+const BORINGSSL_GROUP_NAMES: Partial<Record<GroupName, string>> = {
   x25519: "X25519",
   secp256r1: "P-256",
   secp384r1: "P-384",
-  X25519MLKEM768: "X25519MLKEM768",
-  MLKEM1024: "MLKEM1024",
 };
+const ecdhCurve = (groups: GroupName[]) =>
+  groups.map((g) => BORINGSSL_GROUP_NAMES[g] ?? g).join(":");
 
-const CIPHER_SUITES = [
-  "TLS_AES_128_GCM_SHA256",
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-];
+/** Each group BoringSSL refuses by name: a configuration it lacks. */
+function checkGroups(groups: GroupName[] | null, flag: string): void {
+  for (const g of groups ?? []) {
+    try {
+      tls.createSecureContext({ ecdhCurve: ecdhCurve([g]) });
+    } catch {
+      throw lacks(
+        `BoringSSL refuses group ${g} in --${flag} (of the PQ groups it implements only ` +
+          `X25519MLKEM768 and MLKEM1024)`,
+      );
+    }
+  }
+}
 
-/** AlertDescription names (src/tls/names.ts ALERTS), as BoringSSL's reason strings spell them. */
-const ALERT_NAMES = [
-  "close_notify",
-  "unexpected_message",
-  "bad_record_mac",
-  "record_overflow",
-  "handshake_failure",
-  "bad_certificate",
-  "unsupported_certificate",
-  "certificate_revoked",
-  "certificate_expired",
-  "certificate_unknown",
-  "illegal_parameter",
-  "unknown_ca",
-  "access_denied",
-  "decode_error",
-  "decrypt_error",
-  "protocol_version",
-  "insufficient_security",
-  "internal_error",
-  "inappropriate_fallback",
-  "user_canceled",
-  "missing_extension",
-  "unsupported_extension",
-  "unrecognized_name",
-  "bad_certificate_status_response",
-  "unknown_psk_identity",
-  "certificate_required",
-  "general_error",
-  "no_application_protocol",
-];
+/** Each signature scheme BoringSSL's name table refuses: one it lacks. */
+function checkSignatureSchemes(schemes: string[] | null): void {
+  for (const s of schemes ?? []) {
+    try {
+      tls.createSecureContext({ sigalgs: s });
+    } catch {
+      throw lacks(`BoringSSL does not know signature scheme ${s}`);
+    }
+  }
+}
+
+/**
+ * The key shares BoringSSL puts in its first ClientHello: one for the first group, plus one for
+ * the first listed group of the other kind (post-quantum vs classical), as measured against the
+ * reference server. node:tls cannot ask for any other set.
+ */
+function sharesBoringSslSends(groups: GroupName[]): GroupName[] {
+  const [first] = groups;
+  const other = groups.find((g) => isPostQuantum(g) !== isPostQuantum(first));
+  return other ? [first, other] : [first];
+}
+
+/** Everything the contract allows that BoringSSL or node:tls cannot do: exit 127, before I/O. */
+function refuseUnsupported(role: Role, flags: Flags, groups: GroupName[] | null): void {
+  const psk = ["psk-identity", "psk-key", "psk-hash", "psk-mode", "psk-import", "cert-with-psk"]
+    .filter((f) => flags.has(f));
+  if (psk.length > 0) refusePsk(flags, psk[0]);
+  if (flags.has("cipher-suites")) {
+    throw lacks("BoringSSL does not let TLS 1.3 cipher suites be configured");
+  }
+  // --prefer-hrr needs nothing: a BoringSSL server always takes its own first preference among
+  // the client's groups and asks for it by HelloRetryRequest when the client sent no share for it
+  // (measured: --groups MLKEM1024,x25519 against a client sharing only x25519 gives an HRR).
+  if ((integer(flags, "max-early-data", 0) ?? 0) > 0 || flags.has("early-data")) {
+    throw shimCannot("Bun's node:tls exposes no 0-RTT API");
+  }
+  const shares = flags.get("key-shares");
+  if (role === "client" && shares !== undefined) {
+    const wanted = shares === "none" ? [] : names(flags, "key-shares", GROUPS)!;
+    const list = groups ?? DEFAULT_GROUPS;
+    const missing = wanted.find((g) => !list.includes(g));
+    if (missing) throw usage(`--key-shares ${missing} is not in --groups`);
+    const sent = sharesBoringSslSends(list);
+    if (wanted.join() !== sent.join()) {
+      throw shimCannot(
+        `node:tls cannot choose key shares: with these groups BoringSSL sends ` +
+          `[${sent.join(", ")}], not [${wanted.join(", ")}]`,
+      );
+    }
+  }
+}
+
+/** BoringSSL's default supported_groups as Bun configures it (measured: X25519MLKEM768 first). */
+const DEFAULT_GROUPS: GroupName[] = ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"];
+
+/** The PSK flags are checked like any other (exit 2), then refused with the right reason. */
+function refusePsk(flags: Flags, first: string): never {
+  if (flags.has("psk-identity") !== flags.has("psk-key")) {
+    throw usage("--psk-identity and --psk-key go together");
+  }
+  if (!flags.has("psk-key")) throw usage(`--${first} needs --psk-identity and --psk-key`);
+  if (!/^([0-9a-fA-F]{2})+$/.test(flags.get("psk-key")!)) {
+    throw usage("--psk-key needs an even number of hex digits");
+  }
+  for (const [flag, choices] of [["psk-hash", ["sha256", "sha384"]], ["psk-mode", ["dhe_ke", "ke"]]]) {
+    const value = flags.get(flag as string);
+    if (value !== undefined && !choices.includes(value)) {
+      throw usage(`--${flag} must be ${(choices as string[]).join(" or ")}, got "${value}"`);
+    }
+  }
+  if (flags.has("cert-with-psk")) {
+    throw lacks("BoringSSL does not implement RFC 9973 tls_cert_with_extern_psk");
+  }
+  if (flags.get("psk-mode") === "ke") throw lacks("BoringSSL implements only psk_dhe_ke");
+  if (!flags.has("psk-import")) {
+    throw lacks("BoringSSL speaks only RFC 9258 imported PSKs, not raw external PSKs");
+  }
+  throw shimCannot(NO_PSK_API);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates and keys
+
+/** The certificate list: the leaf, then the chain file's certificates other than the leaf. */
+function certificateChain(certPath: string, chainPath: string | undefined): string {
+  const blocks = (flag: string, path: string) => {
+    const der = pemBlocks(readFile(flag, path).toString(), "CERTIFICATE");
+    if (der.length === 0) throw usage(`--${flag} ${path}: no certificate in it`);
+    return der.map((d) => toPem("CERTIFICATE", d));
+  };
+  const [leaf] = blocks("cert", certPath);
+  const extra = chainPath ? blocks("chain", chainPath).filter((c) => c !== leaf) : [];
+  return [leaf, ...extra].join("");
+}
+
+const ML_DSA_OIDS = ["2.16.840.1.101.3.4.3.17", "2.16.840.1.101.3.4.3.18", "2.16.840.1.101.3.4.3.19"];
+
+/**
+ * The private key as BoringSSL will load it. BoringSSL reads ML-DSA keys only in the seed-only
+ * PKCS#8 form (RFC 9881 `[0] IMPLICIT seed`) and refuses the "both" form (seed and expanded key)
+ * that OpenSSL 3.5 and our PKI write, with PRIVATE_KEY_WAS_NOT_SEED. The seed alone defines the
+ * key, so a "both" key is re-encoded seed-only; every other key is passed on untouched.
+ */
+function privateKey(path: string): Buffer {
+  const pem = readFile("key", path);
+  const [der] = pemBlocks(pem.toString(), "PRIVATE KEY");
+  if (!der) return pem;
+  let info: Der;
+  try {
+    info = decodeDer(der, "PKCS#8 key");
+  } catch {
+    return pem; // not ours to judge: BoringSSL says what is wrong with it
+  }
+  const seed = seedOfBothForm(info);
+  if (!seed) return pem;
+  const [, algorithm] = childrenOf(info, "PrivateKeyInfo", "PKCS#8 key", 3);
+  const seedOnly = encodeSequence(
+    encodeInteger(0),
+    algorithm.bytes,
+    encodeOctetString(encodeContext(0, seed, false)),
+  );
+  return Buffer.from(toPem("PRIVATE KEY", seedOnly));
+}
+
+/** The 32-byte seed of an ML-DSA PrivateKeyInfo in the "both" form, or null for anything else. */
+function seedOfBothForm(info: Der): Uint8Array | null {
+  const what = "PKCS#8 key";
+  try {
+    const [, algorithm, key] = childrenOf(info, "PrivateKeyInfo", what, 3);
+    const oid = decodeOid(childrenOf(algorithm, "algorithm", what, 1)[0], "algorithm", what);
+    if (!ML_DSA_OIDS.includes(oid)) return null;
+    const inner = decodeDer(expectTag(key, TAG.OCTET_STRING, "privateKey", what).content, what);
+    if (inner.tag !== TAG.SEQUENCE) return null; // seed-only or expanded-only
+    const [seed] = childrenOf(inner, "ML-DSA both", what, 2);
+    return seed.tag === TAG.OCTET_STRING && seed.content.length === 32 ? seed.content : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `{subject, keyType}` of a DER certificate, in node:crypto's (BoringSSL's) words. */
+function describe(der: Uint8Array | undefined): { subject: string; keyType: string | null } | null {
+  if (!der || der.length === 0) return null;
+  const cert = new X509Certificate(der);
+  const key = cert.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  const keyType = key.asymmetricKeyType === "ec"
+    ? { prime256v1: "ecdsa-p256", secp384r1: "ecdsa-p384" }[details.namedCurve ?? ""] ?? null
+    : key.asymmetricKeyType === "rsa"
+    ? `rsa${details.modulusLength}`
+    : key.asymmetricKeyType?.startsWith("ml-dsa-")
+    ? key.asymmetricKeyType.replace("ml-dsa-", "mldsa")
+    : key.asymmetricKeyType ?? null;
+  const kinds = ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa2048", "mldsa44", "mldsa65", "mldsa87"];
+  return {
+    subject: cert.subject.split("\n").join(", "),
+    keyType: keyType && kinds.includes(keyType) ? keyType : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+interface Described {
+  subject: string;
+  keyType: string | null;
+}
+
+interface Report {
+  ok: boolean;
+  version: string | null;
+  group: string | null;
+  cipherSuite: string | null;
+  helloRetryRequest: boolean | null;
+  resumed: boolean | null;
+  pskMode: string | null;
+  pskIdentity: string | null;
+  earlyData: string | null;
+  certWithPsk: boolean | null;
+  signatureScheme: string | null;
+  peerCertificate: Described | null;
+  certificate: Described | null;
+  echo?: "matched" | "mismatched" | "none" | null;
+  alert: string | null;
+  alertDirection: "sent" | "received" | null;
+  error: string | null;
+  handshakeMs: number | null;
+}
+
+function emptyReport(): Report {
+  return {
+    ok: false,
+    version: null,
+    group: null,
+    cipherSuite: null,
+    // node:tls does not say whether a HelloRetryRequest happened; the wire tap does.
+    helloRetryRequest: null,
+    resumed: null,
+    pskMode: null,
+    pskIdentity: null,
+    // Bun exposes no 0-RTT: never offered, never accepted.
+    earlyData: null,
+    // BoringSSL does not implement RFC 9973.
+    certWithPsk: false,
+    signatureScheme: null,
+    peerCertificate: null,
+    certificate: null,
+    alert: null,
+    alertDirection: null,
+    error: null,
+    handshakeMs: null,
+  };
+}
+
+/**
+ * What BoringSSL negotiated on an established connection. node:tls has no call for the group or
+ * the signature scheme (getEphemeralKeyInfo() is empty for ML-KEM, getSharedSigalgs() returns []
+ * in Bun), but BoringSSL records both in its SSL_SESSION, which getSession() hands over
+ * serialized (ssl/ssl_asn1.cc): `groupID [18]` on both sides, `peerSignatureAlgorithm [23]` on
+ * the client (the server's CertificateVerify). The certificates are in BoringSSL's words too.
+ */
+function negotiated(socket: tls.TLSSocket, role: Role): Partial<Report> {
+  const cipher = socket.getCipher()?.standardName;
+  const resumed = socket.isSessionReused();
+  const session = sessionFields(socket.getSession());
+  const scheme = role === "client" && !resumed ? session.get(contextTag(23, true)) : undefined;
+  return {
+    version: socket.getProtocol(),
+    cipherSuite: cipher && cipher in CIPHER_SUITES ? cipher : null,
+    group: groupName(session.get(contextTag(18, true))),
+    resumed,
+    // BoringSSL offers and accepts only psk_dhe_ke for resumption.
+    pskMode: resumed ? "psk_dhe_ke" : null,
+    signatureScheme: scheme === undefined ? null : knownName(SIGNATURE_SCHEMES, scheme),
+    // A resumed handshake carries no Certificate message.
+    peerCertificate: resumed ? null : describe(socket.getPeerCertificate()?.raw),
+    // A client cannot tell whether it was asked for its certificate: null there.
+    certificate: role === "server" && !resumed ? describe(socket.getCertificate()?.raw) : null,
+  };
+}
+
+/** The INTEGER inside each [n] field of a serialized SSL_SESSION, by tag. */
+function sessionFields(session: Buffer | undefined): Map<number, number> {
+  const fields = new Map<number, number>();
+  if (!session || session[0] !== TAG.SEQUENCE) return fields; // BoringSSL's "NOT RESUMABLE"
+  try {
+    for (const field of childrenOf(decodeDer(new Uint8Array(session), "SSL_SESSION"), "", "")) {
+      const [value] = field.children ?? [];
+      if (value?.tag === TAG.INTEGER) {
+        fields.set(field.tag, Number(decodeInteger(value, "field", "SSL_SESSION")));
+      }
+    }
+  } catch { /* a session layout we do not know: the fields stay unsaid */ }
+  return fields;
+}
+
+const groupName = (code: number | undefined) =>
+  code === undefined ? null : knownName(GROUPS, code);
+
+/** A name from the project's table, or null (the code then goes nowhere typed). */
+function knownName(table: Record<string, number>, code: number): string | null {
+  const name = nameOf(table, code);
+  return name in table ? name : null;
+}
 
 /**
  * BoringSSL reason codes for failures it detects itself, with the alert it sends alongside
  * (ssl_send_alert / *out_alert next to OPENSSL_PUT_ERROR in BoringSSL's ssl/ sources). The
- * reason is all node:tls hands us; the alert itself is not exposed.
+ * reason is all node:tls hands over; the alert itself is not exposed.
  */
-const ALERT_SENT_FOR_REASON: Record<string, string> = {
+const ALERT_SENT_FOR_REASON: Record<string, keyof typeof ALERTS> = {
   NO_SHARED_GROUP: "handshake_failure",
   NO_SHARED_CIPHER: "handshake_failure",
   NO_COMMON_SIGNATURE_ALGORITHMS: "handshake_failure",
@@ -114,336 +458,7 @@ const ALERT_SENT_FOR_REASON: Record<string, string> = {
   ENCRYPTED_LENGTH_TOO_LONG: "record_overflow",
 };
 
-// ---------------------------------------------------------------------------------------------
-// Command line
-
-class UsageError extends Error {}
-
-interface Args {
-  mode: "server" | "client";
-  port: number;
-  cert?: string;
-  key?: string;
-  chain?: string;
-  ca?: string;
-  groups?: string[];
-  resumeGroups?: string[];
-  sigalgs?: string;
-  clientAuth: boolean;
-  count: number;
-  serverName: string;
-  message: string;
-  resume: boolean;
-  timeoutSeconds: number;
-}
-
-const VALUE_FLAGS: Record<Args["mode"], string[]> = {
-  server: [
-    "port",
-    "cert",
-    "key",
-    "chain",
-    "groups",
-    "sigalgs",
-    "ca",
-    "count",
-    "timeout",
-  ],
-  client: [
-    "port",
-    "ca",
-    "server-name",
-    "groups",
-    "sigalgs",
-    "cert",
-    "key",
-    "message",
-    "resume-groups",
-    "timeout",
-  ],
-};
-const SWITCHES: Record<Args["mode"], string[]> = {
-  server: ["client-auth"],
-  client: ["resume"],
-};
-
-function parseArgs(argv: string[]): Args {
-  const [mode, ...rest] = argv;
-  if (mode === undefined || mode === "--help") throw new UsageError(USAGE);
-  if (mode !== "server" && mode !== "client") {
-    throw new UsageError(
-      `first argument must be "server" or "client", got ${JSON.stringify(mode)}`,
-    );
-  }
-  const values = new Map<string, string>();
-  const switches = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i].replace(/^--/, "");
-    if (!rest[i].startsWith("--")) {
-      throw new UsageError(`unexpected argument ${rest[i]}`);
-    }
-    if (SWITCHES[mode].includes(flag)) switches.add(flag);
-    else if (VALUE_FLAGS[mode].includes(flag)) {
-      if (i + 1 >= rest.length) throw new UsageError(`--${flag} needs a value`);
-      values.set(flag, rest[++i]);
-    } else throw new UsageError(`unknown option --${flag} for ${mode}`);
-  }
-  const required = mode === "server" ? ["port", "cert", "key"] : ["port", "ca"];
-  for (const r of required) {
-    if (!values.has(r)) throw new UsageError(`--${r} is required`);
-  }
-  if (switches.has("client-auth") && !values.has("ca")) {
-    throw new UsageError(
-      "--client-auth needs --ca (the CA client certificates must chain to)",
-    );
-  }
-  if (values.has("cert") !== values.has("key")) {
-    throw new UsageError("--cert and --key go together");
-  }
-  return {
-    mode,
-    port: integer(values.get("port")!, "--port", 1, 65535),
-    cert: values.get("cert"),
-    key: values.get("key"),
-    chain: values.get("chain"),
-    ca: values.get("ca"),
-    groups: groupList(values.get("groups")),
-    resumeGroups: groupList(values.get("resume-groups")),
-    // BoringSSL spells signature schemes by their IANA names and refuses the ones it lacks.
-    sigalgs: values.get("sigalgs")?.split(",").join(":"),
-    clientAuth: switches.has("client-auth"),
-    count: integer(values.get("count") ?? "1", "--count", 1, 1000),
-    serverName: values.get("server-name") ?? "localhost",
-    message: values.get("message") ?? "hello from pqi-boring",
-    resume: switches.has("resume"),
-    timeoutSeconds: integer(
-      values.get("timeout") ?? "30",
-      "--timeout",
-      1,
-      3600,
-    ),
-  };
-}
-
-function integer(text: string, what: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `${what} must be an integer in ${min}..${max}, got ${text}`,
-    );
-  }
-  return n;
-}
-
-/** IANA names in, checked against the IANA table; BoringSSL decides later what it implements. */
-function groupList(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  const names = text.split(",").filter((n) => n !== "");
-  if (names.length === 0) {
-    throw new UsageError("--groups needs at least one group");
-  }
-  for (const n of names) {
-    if (!(n in GROUPS)) {
-      throw new UsageError(
-        `unknown group "${n}" (known: ${Object.keys(GROUPS).join(", ")})`,
-      );
-    }
-  }
-  return names;
-}
-
-const ecdhCurve = (groups: string[]) => groups.map((g) => BORINGSSL_NAMES[g] ?? g).join(":");
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(e as Error).message}`,
-    );
-  }
-}
-
-/** The server's certificate list: the leaf, then whatever the chain file adds beyond it. */
-function certificateChain(
-  certPath: string,
-  chainPath: string | undefined,
-): string {
-  const pemBlocks = (text: string) =>
-    text.match(
-      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
-    ) ?? [];
-  const leaf = pemBlocks(readFile(certPath, "certificate").toString());
-  const chain = chainPath ? pemBlocks(readFile(chainPath, "chain").toString()) : [];
-  return [...new Set([...leaf, ...chain])].join("\n") + "\n";
-}
-
-/**
- * The private key as BoringSSL will load it. BoringSSL reads ML-DSA keys only in the seed-only
- * PKCS#8 form (RFC 9881 `[0] IMPLICIT seed`) and refuses the "both" form (seed and expanded key)
- * that OpenSSL 3.5 and our PKI write with PRIVATE_KEY_WAS_NOT_SEED. The seed alone defines the
- * key, so a "both" key is re-encoded seed-only; every other key is passed through untouched.
- */
-function privateKey(path: string): Buffer {
-  const pem = readFile(path, "key");
-  const base64 = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(
-    pem.toString(),
-  )?.[1];
-  if (!base64) return pem;
-  const der = new Uint8Array(Buffer.from(base64.replace(/\s/g, ""), "base64"));
-  const seed = mlDsaSeedOfBothForm(der);
-  if (!seed) return pem;
-  const algorithm = derChildren(der, derElement(der, 0)!)[1];
-  const seedOnly = Uint8Array.of(0x80, seed.length, ...seed);
-  const info = derSequence(
-    Uint8Array.of(0x02, 0x01, 0x00),
-    der.subarray(algorithm.at, algorithm.end),
-    Uint8Array.of(0x04, seedOnly.length, ...seedOnly),
-  );
-  const lines = Buffer.from(info).toString("base64").match(/.{1,64}/g)!.join("\n");
-  return Buffer.from(`-----BEGIN PRIVATE KEY-----\n${lines}\n-----END PRIVATE KEY-----\n`);
-}
-
-const ML_DSA_OID_PREFIX = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03]; // 2.16.840.1.101.3.4.3.
-
-/** The 32-byte seed of an ML-DSA PrivateKeyInfo in the "both" form, or null for anything else. */
-function mlDsaSeedOfBothForm(der: Uint8Array): Uint8Array | null {
-  const outer = derElement(der, 0);
-  if (!outer || der[0] !== 0x30) return null;
-  const [, algorithm, privateKey] = derChildren(der, outer);
-  if (!algorithm || !privateKey || der[privateKey.at] !== 0x04) return null;
-  const oid = der.subarray(algorithm.start, algorithm.start + ML_DSA_OID_PREFIX.length);
-  if (!ML_DSA_OID_PREFIX.every((b, i) => oid[i] === b)) return null;
-  const both = derElement(der, privateKey.start);
-  if (!both || der[privateKey.start] !== 0x30) return null; // seed-only or expanded-only
-  const [seed] = derChildren(der, both);
-  if (!seed || der[seed.at] !== 0x04 || seed.end - seed.start !== 32) return null;
-  return der.subarray(seed.start, seed.end);
-}
-
-/** The TLVs directly inside a constructed element. */
-function derChildren(
-  der: Uint8Array,
-  parent: { start: number; end: number },
-): { at: number; start: number; end: number }[] {
-  const children = [];
-  for (let at = parent.start; at < parent.end;) {
-    const child = derElement(der, at);
-    if (!child) break;
-    children.push({ at, ...child });
-    at = child.end;
-  }
-  return children;
-}
-
-function derSequence(...parts: Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(parts);
-  const length = body.length < 0x80
-    ? [body.length]
-    : body.length < 0x100
-    ? [0x81, body.length]
-    : [0x82, body.length >> 8, body.length & 0xff];
-  return Uint8Array.from([0x30, ...length, ...body]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports
-
-interface Report {
-  ok: boolean;
-  version: string | null;
-  group: string | null;
-  cipherSuite: string | null;
-  helloRetryRequest: boolean | null;
-  resumed: boolean | null;
-  pskMode: string | null;
-  pskIdentity: string | null;
-  earlyData: string | null;
-  certWithPsk: boolean | null;
-  alert: string | null;
-  error: string | null;
-}
-
-function emptyReport(): Report {
-  return {
-    ok: false,
-    version: null,
-    group: null,
-    cipherSuite: null,
-    // node:tls does not say whether a HelloRetryRequest happened; the wire tap does.
-    helloRetryRequest: null,
-    resumed: null,
-    pskMode: null,
-    // Bun's node:tls exposes no external or imported PSKs, early data or RFC 9973: never used.
-    pskIdentity: null,
-    earlyData: null,
-    certWithPsk: null,
-    alert: null,
-    error: null,
-  };
-}
-
-/** What BoringSSL negotiated on an established connection. */
-function negotiated(socket: tls.TLSSocket): Partial<Report> {
-  const cipher = socket.getCipher()?.standardName ?? null;
-  const resumed = socket.isSessionReused();
-  return {
-    version: socket.getProtocol(),
-    cipherSuite: cipher && CIPHER_SUITES.includes(cipher) ? cipher : null,
-    group: groupOfSession(socket.getSession()),
-    resumed,
-    // BoringSSL offers and accepts only psk_dhe_ke for resumption, so a resumed TLS 1.3
-    // connection is psk_dhe_ke by construction.
-    pskMode: resumed ? "psk_dhe_ke" : null,
-  };
-}
-
-/**
- * The negotiated group, read from the serialized SSL_SESSION. getEphemeralKeyInfo() returns {}
- * for ML-KEM groups on the client and null on the server, but BoringSSL records the group of
- * every handshake in its session as `groupID [18] INTEGER` (ssl/ssl_asn1.cc), on both sides, and
- * getSession() hands us exactly that serialization.
- */
-function groupOfSession(session: Uint8Array | undefined): string | null {
-  if (!session || session[0] !== 0x30) return null; // absent, or BoringSSL's "NOT RESUMABLE"
-  const outer = derElement(session, 0);
-  if (!outer) return null;
-  for (let at = outer.start; at < outer.end;) {
-    const element = derElement(session, at);
-    if (!element) return null;
-    if (session[at] === 0xb2) { // [18] constructed, context-specific: groupID
-      const integer = derElement(session, element.start);
-      if (!integer || session[element.start] !== 0x02) return null;
-      let id = 0;
-      for (let i = integer.start; i < integer.end; i++) id = id * 256 + session[i];
-      return Object.entries(GROUPS).find(([, code]) => code === id)?.[0] ??
-        `0x${id.toString(16).padStart(4, "0")}`;
-    }
-    at = element.end;
-  }
-  return null;
-}
-
-/** The content of the DER TLV at `at`: where it starts and ends. */
-function derElement(der: Uint8Array, at: number): { start: number; end: number } | null {
-  let i = at + 1;
-  // Tags from [31] on (late SSL_SESSION fields) continue in base-128 bytes.
-  if ((der[at] & 0x1f) === 0x1f) {
-    while (i < der.length && der[i] & 0x80) i++;
-    i++;
-  }
-  if (i >= der.length) return null;
-  let length = der[i++];
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 4 || i + bytes > der.length) return null;
-    length = 0;
-    for (let k = 0; k < bytes; k++) length = length * 256 + der[i++];
-  }
-  return i + length > der.length ? null : { start: i, end: i + length };
-}
-
-/** A failure as one report: the alert (received from the peer, or sent by BoringSSL) and text. */
+/** A failure as one report: the alert (received, or sent by BoringSSL) and the library's text. */
 function failure(err: unknown, base: Partial<Report> = {}): Report {
   const e = err as { code?: string; message?: string; reason?: string };
   const text = [e.code, e.message].filter(Boolean).join(": ") || String(err);
@@ -452,137 +467,154 @@ function failure(err: unknown, base: Partial<Report> = {}): Report {
     .replace("user_cancelled", "user_canceled");
   const reason = e.reason ?? /OPENSSL_internal:([A-Z0-9_]+)/.exec(text)?.[1];
   const sent = reason ? ALERT_SENT_FOR_REASON[reason] : undefined;
-  let alert: string | null = null;
-  let how = "";
-  if (received && ALERT_NAMES.includes(received)) {
-    [alert, how] = [received, "received alert"];
-  } else if (sent) [alert, how] = [sent, "sent alert"];
-  return {
-    ...emptyReport(),
-    ...base,
-    ok: false,
-    alert,
-    error: how ? `${how} ${alert}: ${text}` : text,
-  };
-}
-
-/**
- * BoringSSL refused the configuration before any connection. node:tls says only "Failed to set
- * ECDH curve", so each group is offered to BoringSSL alone to name the ones it refuses.
- */
-function refusal(err: unknown, groups: string[] | undefined): Report {
-  const refused = (groups ?? []).filter((g) => {
-    try {
-      tls.createSecureContext({ ecdhCurve: ecdhCurve([g]) });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  const what = refused.length
-    ? `BoringSSL refused group ${refused.join(", ")}`
-    : "BoringSSL refused the configuration";
-  const report = { ...emptyReport(), error: `${what} (${describe(err)})` };
-  console.error(`pqi-boring: ${report.error}`);
+  const report: Report = { ...emptyReport(), ...base, ok: false, error: text };
+  if (received && received in ALERTS) {
+    Object.assign(report, { alert: received, alertDirection: "received" });
+  } else if (sent) Object.assign(report, { alert: sent, alertDirection: "sent" });
   return report;
 }
 
 const print = (report: Report) => console.log(JSON.stringify(report));
 
 // ---------------------------------------------------------------------------------------------
+// The exchange: one echoed line, or one HTTP/1.1 request answered with its path
+
+const HEAD_END = "\r\n\r\n";
+
+/** Server: the answer to what the client sent so far, or null while it is incomplete. */
+function answerTo(received: string, http: boolean): string | null {
+  if (!http) {
+    const newline = received.indexOf("\n");
+    return newline < 0 ? null : received.slice(0, newline + 1);
+  }
+  if (!received.includes(HEAD_END)) return null;
+  const path = received.split("\r\n")[0].split(" ")[1] ?? "/";
+  const body = path.replace(/^\//, "");
+  return `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${
+    Buffer.byteLength(body)
+  }\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/** Client: the request for `message`. */
+const request = (message: string, http: boolean) =>
+  http
+    ? `GET /${message} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`
+    : `${message}\n`;
+
+/**
+ * Client: the answer in what came back so far, or null while it is incomplete. Once the server
+ * closed (`ended`), whatever came is the answer: a line without its newline, an HTTP body without
+ * content-length.
+ */
+function answerIn(received: string, http: boolean, ended = false): string | null {
+  if (!http) {
+    const newline = received.indexOf("\n");
+    if (newline >= 0) return received.slice(0, newline);
+    return ended && received !== "" ? received : null;
+  }
+  const end = received.indexOf(HEAD_END);
+  if (end < 0) return null;
+  const length = /content-length:\s*(\d+)/i.exec(received.slice(0, end))?.[1];
+  const body = received.slice(end + HEAD_END.length);
+  const complete = length !== undefined && Buffer.byteLength(body) >= Number(length);
+  return complete || ended ? body : null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Server
 
-function runServer(args: Args): Promise<number> {
+interface Common {
+  groups: GroupName[] | null;
+  sigalgs: string | undefined;
+  http: boolean;
+}
+
+function runServer(flags: Flags, common: Common): Promise<number> {
+  const tickets = integer(flags, "tickets", 0)!;
   const options: tls.TlsOptions = {
-    cert: certificateChain(args.cert!, args.chain),
-    key: privateKey(args.key!),
+    cert: certificateChain(flags.get("cert") ?? missing("cert"), flags.get("chain")),
+    key: privateKey(flags.get("key") ?? missing("key")),
     minVersion: "TLSv1.3",
+    // BoringSSL sends two NewSessionTickets, a number it does not let be set; --tickets 0 (the
+    // contract's default) turns them off.
+    secureOptions: tickets === 0 ? constants.SSL_OP_NO_TICKET : 0,
   };
-  if (args.groups) options.ecdhCurve = ecdhCurve(args.groups);
-  if (args.sigalgs) options.sigalgs = args.sigalgs;
-  if (args.clientAuth) {
-    Object.assign(options, {
-      ca: readFile(args.ca!, "CA"),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+  if (common.groups) options.ecdhCurve = ecdhCurve(common.groups);
+  if (common.sigalgs) options.sigalgs = common.sigalgs;
+  if (flags.has("client-auth")) {
+    const ca = flags.get("ca") ?? missing("ca", "--client-auth needs --ca");
+    Object.assign(options, { ca: readFile("ca", ca), requestCert: true, rejectUnauthorized: true });
   }
+  const count = integer(flags, "count", null);
+  const port = integer(flags, "port", 0)!;
 
   let server: tls.Server;
   try {
     server = tls.createServer(options);
   } catch (e) {
-    // BoringSSL refused the configuration: a group it does not implement, a key it cannot load.
-    print(refusal(e, args.groups));
-    return Promise.resolve(1);
+    // A key or certificate BoringSSL cannot load.
+    throw usage(`BoringSSL refused the configuration: ${describeError(e)}`);
   }
-
   return new Promise((resolve) => {
     let reported = 0;
     let failures = 0;
     const report = (r: Report) => {
-      if (reported >= args.count) return;
+      if (count !== null && reported >= count) return;
       print(r);
       reported++;
       if (!r.ok) failures++;
-      if (reported === args.count) {
+      if (reported === count) {
         server.close();
         resolve(failures === 0 ? 0 : 1);
       }
     };
-
+    let started = 0;
+    server.on("connection", () => started = performance.now());
     // Handshake failures never reach the connection handler.
     server.on("tlsClientError", (err) => report(failure(err)));
-
     server.on("secureConnection", (socket: tls.TLSSocket) => {
-      const base = negotiated(socket);
-      let done = false;
-      const finish = (r: Report) => {
-        if (done) return;
-        done = true;
-        report(r);
-      };
-      socket.setTimeout(args.timeoutSeconds * 1000, () => {
-        finish(
-          failure(
-            new Error(
-              `no line from the client within ${args.timeoutSeconds} s`,
-            ),
-            base,
-          ),
-        );
-        socket.destroy();
-      });
-      // One line in, the same line back. A client that sends its text and closes without a
-      // newline has still completed the exchange.
-      let received = "";
-      socket.on("data", (chunk: Buffer) => {
-        received += chunk.toString();
-        const newline = received.indexOf("\n");
-        if (newline < 0) return;
-        socket.end(received.slice(0, newline + 1));
-        finish({ ...emptyReport(), ...base, ok: true });
-      });
-      socket.on("end", () => {
-        if (received) finish({ ...emptyReport(), ...base, ok: true });
-      });
-      socket.on("error", (err) => finish(failure(err, base)));
-      socket.on(
-        "close",
-        () => finish(failure(new Error("the client closed before sending anything"), base)),
-      );
-    });
-
-    server.listen(args.port, "127.0.0.1", () => {
-      console.error(`listening on 127.0.0.1:${args.port}`);
+      const handshakeMs = Math.round((performance.now() - started) * 10) / 10;
+      serve(socket, { ...negotiated(socket, "server"), handshakeMs }, common.http, report);
     });
     server.on("error", (err) => {
-      console.error(
-        `pqi-boring: cannot listen on 127.0.0.1:${args.port}: ${describe(err)}`,
-      );
-      resolve(1);
+      console.error(`pqi-boring: cannot listen on 127.0.0.1:${port}: ${describeError(err)}`);
+      resolve(2);
+    });
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address() as { port: number };
+      console.error(`listening on 127.0.0.1:${address.port}`);
     });
   });
+}
+
+/** One connection after its handshake: answer the line or request, then close_notify. */
+function serve(
+  socket: tls.TLSSocket,
+  base: Partial<Report>,
+  http: boolean,
+  report: (r: Report) => void,
+) {
+  let done = false;
+  const finish = (r: Report) => {
+    if (done) return;
+    done = true;
+    report(r);
+  };
+  socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+    finish(failure(new Error(`the client went silent for ${IDLE_TIMEOUT_MS / 1000} s`), base));
+    socket.destroy();
+  });
+  let received = "";
+  socket.on("data", (chunk: Buffer) => {
+    received += chunk.toString();
+    const answer = answerTo(received, http);
+    if (answer === null) return;
+    socket.end(answer);
+    finish({ ...emptyReport(), ...base, ok: true });
+  });
+  socket.on("error", (err) => finish(failure(err, base)));
+  // A client that closes without a request has still completed the handshake.
+  socket.on("close", () => finish({ ...emptyReport(), ...base, ok: true }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -590,72 +622,88 @@ function runServer(args: Args): Promise<number> {
 
 interface Attempt {
   report: Report;
-  /** The last session ticket BoringSSL handed us, for the resumed connection. */
+  /** The last session ticket BoringSSL handed over, for the resumed connection. */
   ticket: Buffer | undefined;
 }
 
 function connectOnce(
-  args: Args,
-  groups: string[] | undefined,
+  flags: Flags,
+  common: Common,
+  groups: GroupName[] | null,
   wantTicket: boolean,
   session?: Buffer,
 ): Promise<Attempt> {
+  const serverName = flags.get("server-name") ?? "127.0.0.1";
+  const message = flags.get("message") ?? "hello";
   const options: tls.ConnectionOptions = {
     host: "127.0.0.1",
-    port: args.port,
-    servername: args.serverName,
-    ca: readFile(args.ca!, "CA"),
+    port: integer(flags, "port", null) ?? missing("port"),
+    // An IP address is checked against the IP SANs and sends no SNI, as the contract wants.
+    servername: isIP(serverName) ? undefined : serverName,
+    ca: readFile("ca", flags.get("ca") ?? missing("ca")),
     minVersion: "TLSv1.3",
     rejectUnauthorized: true,
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(serverName, cert),
     session,
   };
   if (groups) options.ecdhCurve = ecdhCurve(groups);
-  if (args.sigalgs) options.sigalgs = args.sigalgs;
-  if (args.cert) {
-    options.cert = certificateChain(args.cert, undefined);
-    options.key = privateKey(args.key!);
+  if (common.sigalgs) options.sigalgs = common.sigalgs;
+  if (flags.has("cert") !== flags.has("key")) throw usage("--cert and --key go together");
+  if (flags.has("cert")) {
+    options.cert = certificateChain(flags.get("cert")!, flags.get("chain"));
+    options.key = privateKey(flags.get("key")!);
   }
 
   return new Promise((resolve) => {
     let ticket: Buffer | undefined;
     let base: Partial<Report> = {};
+    let echo: Report["echo"] = null;
     let done = false;
     let socket: tls.TLSSocket;
     const finish = (report: Report) => {
       if (done) return;
       done = true;
       socket?.destroy();
-      resolve({ report, ticket });
+      resolve({ report: { ...report, echo }, ticket });
     };
-
+    const close = () => {
+      socket.end(); // close_notify
+      finish({ ...emptyReport(), ...base, ok: true });
+    };
+    const started = performance.now();
     try {
       socket = tls.connect(options);
     } catch (e) {
-      // BoringSSL refused the configuration (ecdhCurve with a group it does not implement).
-      finish(refusal(e, groups));
+      finish(failure(e));
       return;
     }
-    // The exchange every peer in the harness speaks: the client sends one line and closes, then
-    // reads until the server closes too. An echo, if the server sends one, is read and ignored.
-    // A client that wants to resume closes only once a session ticket arrived: Bun drops
-    // tickets that come in after the client has closed its side.
     socket.on("secureConnect", () => {
-      base = negotiated(socket);
-      socket.write(args.message + "\n");
-      if (!wantTicket) socket.end();
+      base = {
+        ...negotiated(socket, "client"),
+        handshakeMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      echo = "none";
+      socket.write(request(message, common.http));
     });
-    socket.on("session", (s: Buffer) => {
-      ticket = s;
-      if (wantTicket) socket.end();
+    // Bun drops tickets that arrive after the client closed its side: a resuming client closes
+    // once it has one (they come before the echo from every server measured).
+    socket.on("session", (s: Buffer) => ticket = s);
+    let received = "";
+    const judge = (answer: string | null) => {
+      if (answer !== null && echo === "none") echo = answer === message ? "matched" : "mismatched";
+    };
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+      const answer = answerIn(received, common.http);
+      if (answer === null || echo !== "none") return;
+      judge(answer);
+      if (wantTicket && !ticket) setTimeout(close, TICKET_GRACE_MS);
+      else close();
     });
-    socket.on("data", () => {});
-    socket.setTimeout(args.timeoutSeconds * 1000, () => {
-      const what = !base.version
-        ? "no handshake"
-        : wantTicket && !ticket
-        ? "no session ticket"
-        : "the server did not close";
-      finish(failure(new Error(`${what} within ${args.timeoutSeconds} s`), base));
+    socket.on("end", () => judge(answerIn(received, common.http, true)));
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+      const what = base.version ? "the server went silent" : "no handshake";
+      finish(failure(new Error(`${what} for ${IDLE_TIMEOUT_MS / 1000} s`), base));
     });
     socket.on("error", (err) => finish(failure(err, base)));
     socket.on("close", () => {
@@ -668,48 +716,57 @@ function connectOnce(
   });
 }
 
-async function runClient(args: Args): Promise<number> {
-  const first = await connectOnce(args, args.groups, args.resume);
+async function runClient(flags: Flags, common: Common): Promise<number> {
+  const resume = flags.has("resume");
+  const resumeGroups = names(flags, "resume-groups", GROUPS);
+  if (resumeGroups && !resume) throw usage("--resume-groups needs --resume");
+  checkGroups(resumeGroups, "resume-groups");
+  const first = await connectOnce(flags, common, common.groups, resume);
   print(first.report);
-  if (!args.resume) return first.report.ok ? 0 : 1;
-
-  // The resumed connection offers the ticket from the first one. Without a ticket it still
-  // connects, so the report says "not resumed" rather than nothing.
-  const second = await connectOnce(args, args.resumeGroups ?? args.groups, false, first.ticket);
-  if (!first.ticket && second.report.ok) {
-    second.report.error = "the first connection received no session ticket";
+  const reports = [first.report];
+  if (resume) {
+    // The resumed connection offers the ticket of the first one (none: a full handshake).
+    const second = await connectOnce(flags, common, resumeGroups ?? common.groups, false, first.ticket);
+    print(second.report);
+    reports.push(second.report);
   }
-  print(second.report);
-  return first.report.ok && second.report.ok ? 0 : 1;
+  const expectEcho = flags.has("expect-echo");
+  return reports.every((r) => r.ok && (!expectEcho || r.echo === "matched")) ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const describe = (e: unknown) =>
-  [(e as { code?: string }).code, (e as Error).message].filter(Boolean).join(
-    ": ",
-  );
+const describeError = (e: unknown) =>
+  [(e as { code?: string }).code, (e as Error).message].filter(Boolean).join(": ");
 
-async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(
-      e.message === USAGE ? USAGE : `pqi-boring: ${e.message} (--help for usage)`,
-    );
-    return 2;
+function missing(flag: string, why = `--${flag} is required`): never {
+  throw usage(why);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [role, ...args] = argv;
+  if (role === "version") {
+    console.log(`BoringSSL ${process.versions.boringssl} (Bun ${Bun.version})`);
+    return 0;
   }
   try {
-    return args.mode === "server" ? await runServer(args) : await runClient(args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`pqi-boring: ${e.message}`);
-      return 2;
+    if (role !== "server" && role !== "client") {
+      throw usage("the first argument must be server, client or version");
     }
-    throw e;
+    const flags = parseFlags(role, args);
+    const groups = names(flags, "groups", GROUPS);
+    const schemes = names(flags, "signature-schemes", SIGNATURE_SCHEMES);
+    checkGroups(groups, "groups");
+    checkSignatureSchemes(schemes);
+    refuseUnsupported(role, flags, groups);
+    // BoringSSL spells signature schemes by their IANA names.
+    const common = { groups, sigalgs: schemes?.join(":"), http: flags.has("http") };
+    return role === "server" ? await runServer(flags, common) : await runClient(flags, common);
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    console.error(e.code === 127 ? `unsupported: ${e.message}` : `pqi-boring: ${e.message}`);
+    return e.code;
   }
 }
 
-process.exit(await main());
+process.exit(await main(process.argv.slice(2)));

@@ -1,13 +1,21 @@
 #!/bin/sh
 # Writes /pqinterop/provenance.json: the rustls version that was linked, how it was built, and
 # the exact Debian packages and crates (from Cargo.lock) that went into the binary.
+# `provenance.sh version LOCK` prints only the version line pqi-rustls reports (`pqi-rustls
+# version`), for the build to compile in.
 set -eu
+if [ "${1:-}" = version ]; then mode=version; shift; else mode=json; fi
 lock=${1:-Cargo.lock}
 
 crate() { # version of a crate in Cargo.lock
   awk -v name="$1" '$1 == "name" && $3 == "\"" name "\"" { getline; gsub(/"/, "", $3); print $3; exit }' "$lock"
 }
 deb() { dpkg-query -W -f='${Version}' "$1"; }
+
+if [ $mode = version ]; then
+  echo "rustls $(crate rustls) (aws-lc-rs $(crate aws-lc-rs), aws-lc-sys $(crate aws-lc-sys))"
+  exit 0
+fi
 
 mkdir -p /pqinterop
 cat > /pqinterop/provenance.json <<JSON

@@ -8,8 +8,9 @@ use rustls::Connection;
 
 use crate::report::{plaintext_alert, Failure};
 
-/// Enough for any line this program expects; a peer streaming data without newlines stops here.
-const MAX_LINE: usize = 16 * 1024;
+/// Enough for any line or HTTP message this program expects; a peer streaming data without an
+/// end stops here.
+const MAX_READ: usize = 16 * 1024;
 
 pub struct Link {
     pub conn: Connection,
@@ -23,14 +24,13 @@ impl Link {
         Self { conn: conn.into(), sock, sent_alert: None, early_data_accepted: false }
     }
 
-    /// Client: queue `text` as 0-RTT data, if the cached ticket allows it (when it does not,
-    /// the text is simply not sent and early_data_accepted() says false).
-    pub fn write_early_data(&mut self, text: &str) {
-        if let Connection::Client(client) = &mut self.conn {
-            if let Some(mut early) = client.early_data() {
-                let _ = early.write_all(text.as_bytes());
-            }
-        }
+    /// Client: queue `text` as 0-RTT data. False when rustls offers no 0-RTT on this connection
+    /// (no ticket, or a ticket without max_early_data_size): then nothing was queued.
+    pub fn write_early_data(&mut self, text: &str) -> bool {
+        let Connection::Client(client) = &mut self.conn else { return false };
+        let Some(mut early) = client.early_data() else { return false };
+        let _ = early.write_all(text.as_bytes());
+        true
     }
 
     /// Client: the server took our 0-RTT data. Server: the client sent 0-RTT data we took.
@@ -51,19 +51,17 @@ impl Link {
         self.flush()
     }
 
-    pub fn send_line(&mut self, line: &str) -> Result<(), Failure> {
-        let mut writer = self.conn.writer();
-        writer.write_all(line.as_bytes()).map_err(io_failure)?;
-        writer.write_all(b"\n").map_err(io_failure)?;
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Failure> {
+        self.conn.writer().write_all(data).map_err(io_failure)?;
         self.flush()
     }
 
-    /// The first line of application data (without its newline), or None when the peer closed
-    /// without sending any. Only TLS errors fail: a peer that just hangs up is done talking.
-    pub fn receive_line(&mut self) -> Result<Option<String>, Failure> {
+    /// Application data until `complete` says it holds what we wait for, or the peer closed
+    /// (close_notify or just TCP). Only TLS errors fail: a peer that hangs up is done talking.
+    pub fn receive_until(&mut self, complete: impl Fn(&[u8]) -> bool) -> Result<Vec<u8>, Failure> {
         let mut data = Vec::new();
         let mut buffer = [0u8; 4096];
-        while !data.contains(&b'\n') && data.len() < MAX_LINE {
+        while !complete(&data) && data.len() < MAX_READ {
             match self.conn.reader().read(&mut buffer) {
                 Ok(0) => break, // close_notify
                 Ok(n) => data.extend_from_slice(&buffer[..n]),
@@ -75,8 +73,13 @@ impl Link {
                 Err(_) => break, // closed without close_notify
             }
         }
-        let text = String::from_utf8_lossy(&data);
-        Ok(text.lines().next().map(str::to_string))
+        Ok(data)
+    }
+
+    /// The first line of application data without its newline; None when none came.
+    pub fn receive_line(&mut self) -> Result<Option<String>, Failure> {
+        let data = self.receive_until(|data| data.contains(&b'\n'))?;
+        Ok(String::from_utf8_lossy(&data).lines().next().map(str::to_string))
     }
 
     pub fn close(&mut self) {
@@ -98,7 +101,8 @@ impl Link {
             return Err(Failure::tls(&error, queued, self.sent_alert));
         }
         if let Connection::Server(server) = &mut self.conn {
-            // Some(..) only once the server accepted 0-RTT; the data itself is not needed.
+            // Some(..) only once the server accepted 0-RTT. The contract does not echo early
+            // data, so it is read apart from the stream and dropped.
             if let Some(mut early) = server.early_data() {
                 self.early_data_accepted = true;
                 let _ = early.read_to_end(&mut Vec::new());

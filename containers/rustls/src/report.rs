@@ -1,13 +1,15 @@
-//! The one JSON line printed per connection: the PeerReport fields of src/peers/types.ts.
+//! The one JSON line printed per connection, with the fields of docs/peer-contract.md.
 //! `null` means "rustls does not say", which the judge keeps apart from false.
 
 use rustls::{AlertDescription, CommonState, Error, HandshakeKind, ProtocolVersion};
 
-use crate::setup;
+use crate::cert::Described;
+use crate::names;
 
 /// Why a connection failed: free text, plus the alert that crossed the wire if we know it.
 pub struct Failure {
-    pub alert: Option<String>,
+    /// The alert's code and whether we received it (true) or sent it.
+    pub alert: Option<(u8, bool)>,
     pub error: String,
 }
 
@@ -20,12 +22,12 @@ impl Failure {
     /// alert after the error, which is then encrypted and named from the error instead.
     pub fn tls(error: &Error, queued: bool, sent: Option<u8>) -> Self {
         let alert = match (error, sent) {
-            (Error::AlertReceived(desc), _) => Some(*desc),
-            (_, Some(code)) => Some(AlertDescription::from(code)),
-            _ if queued => alert_rustls_sends_for(error),
+            (Error::AlertReceived(desc), _) => Some((u8::from(*desc), true)),
+            (_, Some(code)) => Some((code, false)),
+            _ if queued => alert_rustls_sends_for(error).map(|desc| (u8::from(desc), false)),
             _ => None,
         };
-        Self { alert: alert.map(alert_name), error: error.to_string() }
+        Self { alert, error: error.to_string() }
     }
 }
 
@@ -60,24 +62,6 @@ pub fn plaintext_alert(mut records: &[u8]) -> Option<u8> {
     None
 }
 
-/// rustls' variant name in the snake_case of names.ts: UnknownPSKIdentity → unknown_psk_identity.
-fn alert_name(desc: AlertDescription) -> String {
-    let camel: Vec<char> = format!("{desc:?}").chars().collect();
-    let mut snake = String::new();
-    for (i, &c) in camel.iter().enumerate() {
-        if i > 0 && c.is_ascii_uppercase() {
-            let after_lower = camel[i - 1].is_ascii_lowercase();
-            let starts_word = camel[i - 1].is_ascii_uppercase()
-                && camel.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if after_lower || starts_word {
-                snake.push('_');
-            }
-        }
-        snake.push(c.to_ascii_lowercase());
-    }
-    snake
-}
-
 #[derive(Default)]
 pub struct Report {
     pub ok: bool,
@@ -88,8 +72,15 @@ pub struct Report {
     pub resumed: Option<bool>,
     pub psk_mode: Option<&'static str>,
     pub early_data: Option<&'static str>,
-    pub alert: Option<String>,
+    pub signature_scheme: Option<&'static str>,
+    pub peer_certificate: Option<Described>,
+    pub certificate: Option<Described>,
+    /// Client only: "matched", "mismatched" or "none".
+    pub echo: Option<&'static str>,
+    pub alert: Option<&'static str>,
+    pub alert_direction: Option<&'static str>,
     pub error: Option<String>,
+    pub handshake_ms: Option<f64>,
 }
 
 impl Report {
@@ -101,24 +92,16 @@ impl Report {
     pub fn new(state: &CommonState, outcome: Result<(), Failure>) -> Self {
         let kind = state.handshake_kind();
         let resumed = kind.map(|k| k == HandshakeKind::Resumed);
-        let (alert, error) = match outcome {
-            Ok(()) => (None, None),
-            Err(failure) => (failure.alert, Some(failure.error)),
-        };
-        Self {
-            ok: error.is_none(),
+        let mut report = Self {
+            ok: outcome.is_ok(),
             // The configs allow TLS 1.3 only.
             version: state
                 .protocol_version()
                 .filter(|v| *v == ProtocolVersion::TLSv1_3)
                 .map(|_| "TLSv1.3"),
-            group: state.negotiated_key_exchange_group().and_then(|negotiated| {
-                let known = setup::groups();
-                known.iter().find(|(_, g)| g.name() == negotiated.name()).map(|(n, _)| *n)
-            }),
+            group: state.negotiated_key_exchange_group().and_then(names::group_name),
             cipher_suite: state.negotiated_cipher_suite().and_then(|negotiated| {
-                let known = setup::cipher_suites();
-                known.iter().find(|(_, s)| s.suite() == negotiated.suite()).map(|(n, _)| *n)
+                names::name_of(&names::cipher_suites(), |s| s.suite() == negotiated.suite())
             }),
             // A resumed handshake does not tell whether it went through a HelloRetryRequest.
             hello_retry_request: match kind {
@@ -127,33 +110,65 @@ impl Report {
                 _ => None,
             },
             resumed,
-            // rustls resumes only with psk_dhe_ke; it has no psk_ke and no external PSKs.
+            // rustls offers and accepts only psk_dhe_ke (its psk_key_exchange_modes), and has
+            // no external PSKs: a resumed connection is psk_dhe_ke.
             psk_mode: resumed.and_then(|r| r.then_some("psk_dhe_ke")),
-            early_data: None,
-            alert,
-            error,
+            ..Self::default()
+        };
+        if let Err(failure) = outcome {
+            if let Some((code, received)) = failure.alert {
+                match names::alert_name(code) {
+                    Some(name) => {
+                        report.alert = Some(name);
+                        report.alert_direction = Some(if received { "received" } else { "sent" });
+                    }
+                    // A code the project has no name for stays readable in the error text.
+                    None => {
+                        let way = if received { "received" } else { "sent" };
+                        report.error = Some(format!("{} ({way} alert {code})", failure.error));
+                        return report;
+                    }
+                }
+            }
+            report.error = Some(failure.error);
         }
+        report
     }
 
     pub fn to_json(&self) -> String {
-        format!(
-            concat!(
-                r#"{{"ok":{},"version":{},"group":{},"cipherSuite":{},"helloRetryRequest":{},"#,
-                r#""resumed":{},"pskMode":{},"pskIdentity":null,"earlyData":{},"#,
-                r#""certWithPsk":false,"alert":{},"error":{}}}"#
-            ),
-            self.ok,
-            text(self.version),
-            text(self.group),
-            text(self.cipher_suite),
-            flag(self.hello_retry_request),
-            flag(self.resumed),
-            text(self.psk_mode),
-            text(self.early_data),
-            text(self.alert.as_deref()),
-            text(self.error.as_deref()),
-        )
+        let fields = [
+            ("ok", self.ok.to_string()),
+            ("version", text(self.version)),
+            ("group", text(self.group)),
+            ("cipherSuite", text(self.cipher_suite)),
+            ("helloRetryRequest", flag(self.hello_retry_request)),
+            ("resumed", flag(self.resumed)),
+            ("pskMode", text(self.psk_mode)),
+            // rustls has no external PSKs, so no identity and no RFC 9973.
+            ("pskIdentity", "null".into()),
+            ("earlyData", text(self.early_data)),
+            ("certWithPsk", "false".into()),
+            ("signatureScheme", text(self.signature_scheme)),
+            ("peerCertificate", certificate(self.peer_certificate.as_ref())),
+            ("certificate", certificate(self.certificate.as_ref())),
+            ("echo", text(self.echo)),
+            ("alert", text(self.alert)),
+            ("alertDirection", text(self.alert_direction)),
+            ("error", text(self.error.as_deref())),
+            ("handshakeMs", self.handshake_ms.map_or("null".into(), |ms| format!("{ms:.1}"))),
+        ];
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", body.join(","))
     }
+}
+
+fn certificate(value: Option<&Described>) -> String {
+    let Some(d) = value else { return "null".into() };
+    format!(
+        "{{\"subject\":{},\"keyType\":{}}}",
+        text(Some(&d.subject)),
+        text(d.key_type.as_deref())
+    )
 }
 
 fn flag(value: Option<bool>) -> String {
