@@ -4,18 +4,35 @@
 // manifests with --impl-file.
 
 import { CONTAINERS_DIR } from "../runtime/paths.ts";
-import { boringssl } from "./boringssl.ts";
 import type { Implementation } from "./implementation.ts";
 import { loadManifest, ManifestError } from "./manifest.ts";
 import { openssl } from "./openssl.ts";
-import { rustls } from "./rustls.ts";
 import { ts } from "./ts.ts";
 import { wolfssl } from "./wolfssl.ts";
 
 export { ManifestError };
 
-/** The adapters written in TypeScript, first in the matrix's order. */
-export const ADAPTERS: Implementation[] = [ts, openssl, boringssl, rustls, wolfssl];
+/** The adapters written in TypeScript: for tools that cannot speak the peer contract. */
+export const ADAPTERS: Implementation[] = [ts, openssl, wolfssl];
+
+/** The order rows and columns appear in; others (versions, --impl-file) follow, by id. */
+const ORDER = [
+  "ts",
+  "openssl",
+  "boringssl",
+  "rustls",
+  "wolfssl",
+  "go",
+  "java",
+  "erlang",
+  "nss",
+  "botan",
+  "chromium",
+];
+const rank = (id: string) => {
+  const at = ORDER.indexOf(id.split("@")[0]);
+  return at < 0 ? ORDER.length : at;
+};
 
 /** The manifests that ship with the project, in a stable order. */
 export async function builtInManifests(): Promise<string[]> {
@@ -49,7 +66,11 @@ export async function implementationsWith(
     }
   }
   if (problems.length) throw new ManifestError(problems);
-  return out;
+  // A library's versions sit beside it (openssl, openssl@3.6); its default version first.
+  return out.sort((a, b) =>
+    rank(a.id) - rank(b.id) || Number(a.id.includes("@")) - Number(b.id.includes("@")) ||
+    a.id.localeCompare(b.id)
+  );
 }
 
 /** The built-in implementations (the matrix without --impl-file). */
