@@ -46,6 +46,7 @@ export const openssl: Implementation = {
     // s_client/s_server build the external PSK's session with TLS_AES_128_GCM_SHA256 ("We default
     // to SHA256" in apps/s_client.c and apps/s_server.c): a SHA-384 external PSK cannot be set up.
     features: {
+      http: adapterCannot("s_server is driven for the echoed line only, not an HTTP request"),
       pskSha384: adapterCannot(
         "s_client/s_server pin an external PSK to TLS_AES_128_GCM_SHA256 (SHA-256)",
       ),

@@ -403,6 +403,9 @@ export const wolfssl: Implementation = {
   capabilities: capabilities({
     // All nine groups, all three suites and all seven certificate kinds were measured working.
     features: {
+      http: adapterCannot(
+        "the example server is driven for the echoed line only, not an HTTP request",
+      ),
       serverPreferenceHrr: adapterCannot(
         "the example server takes one group, so it has no preference order to enforce by HRR",
       ),
