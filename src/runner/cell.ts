@@ -48,11 +48,16 @@ interface Attempt extends CellOutcome {
 export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
   if (cell.unsupported) throw new Error(`runCell: ${cell.id} is unsupported, nothing to run`);
   const first = await attempt(cell, env, 1);
+  // A sandbox that broke under the cell makes it a harness error, said as such; the sandbox is
+  // replaced for the cells after it.
+  if (first.broken.length) {
+    for (const impl of first.broken) await env.sandboxRepair?.replace(impl);
+    return first;
+  }
   // Only what can be chance gets a second attempt: an unsupported or unverified cell stays so.
   if (!["fail", "timeout", "error"].includes(first.result.outcome) || env.signal?.aborted) {
     return first;
   }
-  for (const impl of first.broken) await env.sandboxRepair?.replace(impl);
   const second = await attempt(cell, env, 2);
   for (const impl of second.broken) await env.sandboxRepair?.replace(impl);
   // The cell's time is both attempts; the handshake time is the attempt reported.

@@ -115,25 +115,28 @@ async function runAll(
 
 /**
  * A sandbox that broke under the run (its container killed from outside, its launcher dead) is
- * replaced once per implementation, so one accident does not turn the rest of the run into
- * errors. Cells running at the time share the replacement.
+ * replaced, so one accident does not turn the rest of the run into errors. Cells that saw the
+ * same breakage share one replacement; a sandbox already replaced is left alone.
  */
 function repairer(setup: Setup, opts: RunOptions): SandboxRepair {
   const impls = new Map(implementationsUsed(opts.cells).map((i) => [i.id, i]));
-  const replaced = new Map<string, Promise<void>>();
+  const inFlight = new Map<string, Promise<void>>();
   return {
     replace(impl: string): Promise<void> {
-      let p = replaced.get(impl);
+      const current = setup.sandboxes.get(impl);
+      if (current && !(current instanceof Error) && current.broken() === null) {
+        return Promise.resolve();
+      }
+      let p = inFlight.get(impl);
       if (!p) {
         p = (async () => {
-          const old = setup.sandboxes.get(impl);
-          if (old && !(old instanceof Error)) await old.close().catch(() => {});
+          if (current && !(current instanceof Error)) await current.close().catch(() => {});
           const fresh = await openSandbox(impls.get(impl)!, {
             mounts: [setup.pkiRoot, setup.scratchRoot],
           }).catch((e) => new Error(`sandbox ${impl} (reopened): ${(e as Error).message}`));
           setup.sandboxes.set(impl, fresh);
-        })();
-        replaced.set(impl, p);
+        })().finally(() => inFlight.delete(impl));
+        inFlight.set(impl, p);
       }
       return p;
     },

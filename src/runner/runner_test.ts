@@ -7,6 +7,7 @@ import { type Progress, silentProgress } from "./progress.ts";
 import { readRun } from "../report/read.ts";
 import type { Report } from "../report/schema.ts";
 import { engineAnswers } from "../runtime/engine.ts";
+import { SESSION } from "../runtime/sandbox.ts";
 
 const CASES = ["classic/x25519", "hybrid/X25519MLKEM768", "negotiation/hrr-MLKEM768"];
 
@@ -168,4 +169,43 @@ Deno.test("a bad --shard is one line naming the valid form, exit 2", async () =>
       /^interop: --shard must be I\/N with 1 ≤ I ≤ N \(e\.g\. --shard 2\/3\), got ".*"$/,
     );
   }
+});
+
+Deno.test({
+  name:
+    "a launcher that dies mid-run: its cell is an error saying so, the sandbox is replaced, the run goes on",
+  ignore: !(await engineAnswers().catch(() => false)),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    let killed = false;
+    const killer: Progress = {
+      ...silentProgress,
+      finished: () => {
+        if (killed) return;
+        killed = true;
+        // The launcher is the only perl in the OpenSSL container of this session.
+        new Deno.Command("sh", {
+          args: [
+            "-c",
+            `docker exec $(docker ps -q --filter label=pqinterop.impl=openssl --filter label=pqinterop.session=${SESSION}) pkill -9 perl`,
+          ],
+        }).outputSync();
+      },
+    };
+    const { code, report, output } = await run(
+      ["--impl", "ts,openssl", "--suite", "classic", "--client", "openssl", "--jobs", "1"],
+      { progress: killer },
+    );
+    assert.ok(report?.complete, output);
+    const errors = report.results.filter((r) => r.outcome === "error");
+    assert.ok(errors.length >= 1, `no cell saw the dead launcher:\n${output}`);
+    for (const e of errors) assert.match(e.reason, /sandbox broke under the cell .*launcher/);
+    const last = report.results.indexOf(errors.at(-1)!);
+    assert.ok(last < report.results.length - 1, "a cell ran after the breakage");
+    for (const r of report.results.slice(last + 1)) {
+      assert.equal(r.outcome, "pass", `${r.case}: ${r.reason}`);
+    }
+    assert.equal(code, 0, "no expectation was broken: the run itself still completes");
+  },
 });
