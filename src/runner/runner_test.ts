@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { main } from "./main.ts";
+import { main as reportCli } from "./report_cli.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { readRun } from "../report/read.ts";
 import type { Report } from "../report/schema.ts";
@@ -208,4 +209,40 @@ Deno.test({
     }
     assert.equal(code, 0, "no expectation was broken: the run itself still completes");
   },
+});
+
+Deno.test("three shards, merged, give the unsharded run's outcome in every cell", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pqinterop-shards-" });
+  const select = ["--impl", "ts", "--suite", "classic,hybrid,pure,negotiation,psk,conformance"];
+  const quiet = { print: () => {}, progress: silentProgress };
+  const common = ["--expected", `${dir}/none.json`, "--markdown", `${dir}/s.md`];
+  assert.equal(await main([...select, ...common, "--report", `${dir}/whole.json`], quiet), 0);
+  for (const i of [1, 2, 3]) {
+    const code = await main(
+      [...select, ...common, "--shard", `${i}/3`, "--report", `${dir}/shard${i}.json`],
+      quiet,
+    );
+    assert.equal(code, 0);
+  }
+  const lines: string[] = [];
+  const merged = await reportCli(
+    [
+      "merge",
+      `${dir}/shard3.json`,
+      `${dir}/shard1.json`,
+      `${dir}/shard2.json`,
+      "--out",
+      `${dir}/merged.json`,
+    ],
+    (l) => lines.push(l),
+  );
+  assert.equal(merged, 0, lines.join("\n"));
+  const whole = (await readRun(`${dir}/whole.json`)).report;
+  const joined = (await readRun(`${dir}/merged.json`)).report;
+  const outcomes = (r: Report) =>
+    r.results.map((x) => `${x.case}@${x.client}->${x.server} ${x.outcome}`);
+  assert.ok(whole.results.length > 20);
+  assert.deepEqual(outcomes(joined), outcomes(whole));
+  assert.equal(joined.plan.hash, whole.plan.hash);
+  await Deno.remove(dir, { recursive: true });
 });
