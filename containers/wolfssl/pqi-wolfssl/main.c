@@ -303,7 +303,7 @@ static int connect_once(WOLFSSL_CTX *ctx, const struct options *o, bool first,
     } else {
         fail_tls(&out, ssl, rc, "handshake");
     }
-    print_report(ssl, o, &out, !first && o->early_data);
+    print_report(ssl, o, &out, resume != NULL);
     if (ticket) *ticket = wolfSSL_get1_session(ssl);
     bool ok = out.handshake_done && out.closed_in_order &&
               (!o->expect_echo || (out.echo && strcmp(out.echo, "matched") == 0));

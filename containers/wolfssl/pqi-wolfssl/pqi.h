@@ -84,7 +84,7 @@ const char *psk_identity_used(void);
 
 /* report.c */
 void print_report(WOLFSSL *ssl, const struct options *o, const struct outcome *out,
-                  bool offered_early_data);
+                  bool offered_ticket);
 void describe_cert_file(const char *path, char *subject, size_t subject_len, char *kind,
                         size_t kind_len);
 

@@ -206,18 +206,27 @@ static void own_certificate(struct json *j, WOLFSSL *ssl, const struct options *
     cert_object(j, "certificate", subject, kind);
 }
 
-void print_report(WOLFSSL *ssl, const struct options *o, const struct outcome *out,
-                  bool offered_early_data)
+/* A ticket (not the external PSK) was used. The server's PSK lookup clears wolfSSL's "resuming"
+ * when the external PSK matched (FindPsk) and keeps it for a ticket. The client cannot tell the
+ * two apart after the handshake, so it counts a PSK handshake on a connection that offered a
+ * ticket as resumed; the shim offers both only with --resume and a PSK together. */
+static bool resumed_ticket(WOLFSSL *ssl, const struct options *o, int psk, bool offered_ticket)
 {
-    (void)offered_early_data;
+    if (psk != 1) return false;
+    return o->role == ROLE_SERVER ? wolfSSL_session_reused(ssl) : offered_ticket;
+}
+
+void print_report(WOLFSSL *ssl, const struct options *o, const struct outcome *out,
+                  bool offered_ticket)
+{
     struct json j = {.first = true};
     put(&j, "{");
     bool done = out->handshake_done;
     int psk = done ? internals_psk_negotiated(ssl) : -1;
     int dhe = psk == 1 ? internals_psk_dhe(ssl) : -1;
     int with_cert = done ? internals_cert_with_psk(ssl) : -1;
-    bool external = psk == 1 && o->psk_identity && psk_identity(ssl, o) &&
-                    (o->role == ROLE_SERVER ? !wolfSSL_session_reused(ssl) : true);
+    bool resumed = resumed_ticket(ssl, o, psk, offered_ticket);
+    bool external = psk == 1 && !resumed && o->psk_identity && psk_identity(ssl, o);
     struct ending end;
     ending_alert(ssl, out, &end);
     char error[700];
@@ -229,7 +238,7 @@ void print_report(WOLFSSL *ssl, const struct options *o, const struct outcome *o
     str(&j, "group", done && dhe != 0 ? group_from_wolfssl_name(wolfSSL_get_curve_name(ssl)) : NULL);
     str(&j, "cipherSuite", done ? cipher_suite(ssl) : NULL);
     boolean(&j, "helloRetryRequest", done ? internals_hello_retry(ssl) : -1);
-    boolean(&j, "resumed", done ? psk == 1 && !external : -1);
+    boolean(&j, "resumed", done ? resumed : -1);
     str(&j, "pskMode", psk == 1 ? (dhe ? "psk_dhe_ke" : "psk_ke") : NULL);
     str(&j, "pskIdentity", external ? psk_identity(ssl, o) : NULL);
     str(&j, "earlyData", early_data(ssl));
