@@ -8,12 +8,11 @@ import type { Implementation } from "./implementation.ts";
 import { loadManifest, ManifestError } from "./manifest.ts";
 import { openssl } from "./openssl.ts";
 import { ts } from "./ts.ts";
-import { wolfssl } from "./wolfssl.ts";
 
 export { ManifestError };
 
 /** The adapters written in TypeScript: for tools that cannot speak the peer contract. */
-export const ADAPTERS: Implementation[] = [ts, openssl, wolfssl];
+export const ADAPTERS: Implementation[] = [ts, openssl];
 
 /** The order rows and columns appear in; others (versions, --impl-file) follow, by id. */
 const ORDER = [

@@ -1,5 +1,5 @@
 // Our TypeScript peer against OpenSSL 3.5 and wolfSSL 5.9.2 with pre-shared keys, in both
-// directions, through the runtime (openSandbox + runPair) and each adapter's own parser: external
+// directions, through the runtime (openSandbox + runPair) and each program's own report: external
 // PSKs (psk_ke, psk_dhe_ke with ML-KEM and hybrid groups), resumption, 0-RTT, and RFC 9973
 // certificates with an external PSK (wolfSSL only; OpenSSL lacks it). Every negotiated value is
 // asserted on both sides' reports.
@@ -15,7 +15,11 @@ import { ts } from "./ts.ts";
 import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
 import type { Implementation } from "./implementation.ts";
 import type { PeerReport } from "../contract/report.ts";
-import { EXAMPLE_PSK, wolfssl } from "./wolfssl.ts";
+import { implementation } from "./index.ts";
+
+const wolfssl = implementation("wolfssl")!;
+/** Any PSK: wolfSSL's program is no longer bound to the example programs' built-in one. */
+const EXAMPLE_PSK = { identity: "Client_identity", keyHex: "0123456789abcdef".repeat(4) };
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
