@@ -660,15 +660,17 @@ function connectOnce(
     let echo: Report["echo"] = null;
     let done = false;
     let socket: tls.TLSSocket;
-    const finish = (report: Report) => {
+    /** The connection's report; `destroy` drops it at once (a failure, a timeout). */
+    const finish = (report: Report, destroy = true) => {
       if (done) return;
       done = true;
-      socket?.destroy();
+      if (destroy) socket?.destroy();
       resolve({ report: { ...report, echo }, ticket });
     };
+    // end() sends close_notify and closes once it is written; destroying now would drop it.
     const close = () => {
-      socket.end(); // close_notify
-      finish({ ...emptyReport(), ...base, ok: true });
+      socket.end();
+      finish({ ...emptyReport(), ...base, ok: true }, false);
     };
     const started = performance.now();
     try {
