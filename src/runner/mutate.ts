@@ -257,7 +257,7 @@ function describeSelection(m: Mutation): string {
 }
 
 function line(v: Verdict): string {
-  const label = v.outcome === "survived" && v.mutation.pending ? "pending" : v.outcome;
+  const label = v.outcome !== "caught" && v.mutation.pending ? "pending" : v.outcome;
   const time = v.run ? ` (${seconds(v.run.ms)})` : "";
   const by = v.outcome === "caught" ? ` by ${v.why}` : `: ${v.why}`;
   const note = v.mutation.pending && v.outcome !== "caught"
