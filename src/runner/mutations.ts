@@ -45,6 +45,15 @@ export const MUTATIONS: Mutation[] = [
     why: "item 2: among several shares the TS server takes its least preferred group",
   },
   {
+    id: "tls/importer-hashes-with-the-target",
+    file: "src/tls/psk.ts",
+    find: "const h = hashFn(epsk.hash);",
+    replace: "const h = hashFn(target);",
+    tests: ["src/tls/rfc9258_test.ts"],
+    why: "item 6: the RFC 9258 importer derives with the target KDF's hash instead of the " +
+      "EPSK's own: BoringSSL's imported identities and binders no longer verify",
+  },
+  {
     id: "wire/splitter-disabled",
     file: "src/wire/relay.ts",
     find: 'if (from !== "client" || index >= reads) return null;',
