@@ -96,6 +96,7 @@ export async function makeScratch(): Promise<number> {
   await removeScratch();
   let copied = 0;
   for (const path of await workingFiles()) {
+    checkInterrupted();
     const from = `${REPO_ROOT}/${path}`;
     const to = `${SCRATCH}/${path}`;
     try {
@@ -121,6 +122,22 @@ export async function removeScratch(): Promise<void> {
 
 /** The test process now running, so an interrupt can end it (and whatever it started). */
 let running: Deno.ChildProcess | null = null;
+
+/** Set by Ctrl-C or SIGTERM: the run stops at the next step and reports nothing more. */
+export class Interrupted extends Error {
+  override name = "Interrupted";
+}
+let interrupted = false;
+
+/** Stops the run: the running tests are ended, and the run unwinds at its next step. */
+export async function interrupt(): Promise<void> {
+  interrupted = true;
+  await stopRunning();
+}
+
+const checkInterrupted = () => {
+  if (interrupted) throw new Interrupted("interrupted");
+};
 
 /** Ends the running test process group: SIGTERM first, so its sandboxes are removed. */
 async function stopRunning(): Promise<void> {
@@ -172,6 +189,7 @@ export async function runTests(
   const [status] = await Promise.all([child.status, collect(child.stdout), collect(child.stderr)]);
   clearTimeout(timer);
   running = null;
+  checkInterrupted();
   const ms = performance.now() - started;
   if (timedOut) return { status: "timeout", failed: [], ms, tail: "" };
   return { ...readTestOutput(output, status.code), ms };
@@ -321,11 +339,9 @@ async function main(argv: string[]): Promise<number> {
     for (const m of chosen) console.log(`${m.id.padEnd(34)} ${m.file}\n    ${m.why}`);
     return 0;
   }
-  const onSignal = async () => {
-    console.error("mutate: interrupted; removing the scratch copy");
-    await stopRunning();
-    await removeScratch();
-    Deno.exit(130);
+  const onSignal = () => {
+    console.error("mutate: interrupted; ending the tests and removing the scratch copy");
+    interrupt();
   };
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
   const started = performance.now();
@@ -339,6 +355,7 @@ async function main(argv: string[]): Promise<number> {
     const bad = verdicts.filter((v) => v.outcome !== "caught" && !v.mutation.pending);
     return bad.length ? 1 : 0;
   } catch (e) {
+    if (e instanceof Interrupted) return 130;
     if (!(e instanceof StaleMutation)) throw e;
     console.error(`mutate: ${e.message}`);
     return 2;
