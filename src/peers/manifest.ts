@@ -2,7 +2,7 @@
 // into an Implementation that speaks the peer contract. Every problem is one line naming the file
 // and the field; a manifest with any problem is refused as a whole.
 
-import { capabilities, type Exceptions, FEATURES, type Support } from "../contract/capabilities.ts";
+import { capabilities, type Exceptions, FEATURES } from "../contract/capabilities.ts";
 import { CERT_KINDS, CIPHER_SUITE_NAMES, GROUP_NAMES } from "../tls/names.ts";
 import { contractImplementation } from "./contract.ts";
 import type { Implementation, Placement } from "./implementation.ts";

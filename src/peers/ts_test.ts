@@ -8,6 +8,7 @@ import { closeAllSandboxes, openSandbox } from "../runtime/sandbox.ts";
 import { ts } from "./ts.ts";
 import type { CellContext } from "../contract/process.ts";
 import type { EndpointConfig } from "../contract/config.ts";
+import { CERT_KINDS, type CertKind, type SignatureSchemeName } from "../tls/names.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "pqi-ts-adapter-" });
 const pki = await writeTestPki(dir, ["ecdsa-p256", "ed25519"]);
@@ -134,5 +135,49 @@ Deno.test("ts adapter: both process specs run in-process and report over loopbac
     equal(serverReport.certificate?.subject, clientReport.peerCertificate?.subject);
   } finally {
     await closeAllSandboxes();
+  }
+});
+
+/** The scheme each kind of leaf signs CertificateVerify with by default, written out. */
+const SCHEME_OF: Record<CertKind, SignatureSchemeName> = {
+  "ecdsa-p256": "ecdsa_secp256r1_sha256",
+  "ecdsa-p384": "ecdsa_secp384r1_sha384",
+  ed25519: "ed25519",
+  rsa2048: "rsa_pss_rsae_sha256",
+  mldsa44: "mldsa44",
+  mldsa65: "mldsa65",
+  mldsa87: "mldsa87",
+};
+
+Deno.test("ts adapter: each side presents the certificate kind its case names, as the other side saw it", async () => {
+  const kindsDir = await Deno.makeTempDir({ prefix: "pqi-ts-kinds-" });
+  const kinds = await writeTestPki(kindsDir, [...CERT_KINDS]);
+  const sandbox = await openSandbox(ts);
+  const once = async (server: EndpointConfig, client: EndpointConfig) => {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const ctx = { ...context((probe.addr as Deno.NetAddr).port), pki: kinds, scratch: kindsDir };
+    probe.close();
+    const spec = ts.server(server, ctx);
+    const running = sandbox.spawn(spec);
+    await running.ready(spec.ready!, 10_000);
+    const c = ts.parse("client", await sandbox.spawn(ts.client(client, ctx)).wait(10_000));
+    return { client: c, server: ts.parse("server", await running.wait(10_000)) };
+  };
+  try {
+    for (const kind of CERT_KINDS) {
+      const { client } = await once({ certificate: kind }, {});
+      equal(client.ok, true, client.error ?? "");
+      equal(client.peerCertificate?.keyType, kind, `the client saw the server's ${kind} leaf`);
+      equal(client.signatureScheme, SCHEME_OF[kind], kind);
+    }
+    const { server } = await once({ clientAuth: true }, {
+      clientAuth: true,
+      certificate: "mldsa65",
+    });
+    equal(server.ok, true, server.error ?? "");
+    equal(server.peerCertificate?.keyType, "mldsa65", "the server saw the client's mldsa65 leaf");
+  } finally {
+    await closeAllSandboxes();
+    await Deno.remove(kindsDir, { recursive: true });
   }
 });

@@ -80,8 +80,11 @@ Deno.test("contextHash: depends on paths and contents", async () => {
     const b = await contextHash(dir);
     await Deno.writeTextFile(`${dir}/Dockerfile`, "FROM y\n");
     const c = await contextHash(dir);
-    assert.equal(new Set([a, b, c]).size, 3);
-    assert.equal(await contextHash(dir), c);
+    // Same contents under another name: a Dockerfile that COPYs it by name would differ.
+    await Deno.rename(`${dir}/extra.txt`, `${dir}/renamed.txt`);
+    const d = await contextHash(dir);
+    assert.equal(new Set([a, b, c, d]).size, 4);
+    assert.equal(await contextHash(dir), d);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -123,6 +123,38 @@ Deno.test("a ClientHello cut into 64-byte segments still arrives whole", async (
   assert.ok(wire.flights[0].bytes > 1184);
 });
 
+Deno.test("the splitter forwards the client's first write as 64-byte segments, and every byte", async () => {
+  // A plain TCP receiver behind the tap, so each segment the tap writes on is seen on its own:
+  // 30 ms apart, no two of them arrive in one read.
+  const receiver = Deno.listen({ hostname: "127.0.0.1", port: await freePort() });
+  const tap = await openTap({
+    target: (receiver.addr as Deno.NetAddr).port,
+    shape: splitClientFlight(64, 30),
+  });
+  const sent = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: tap.port });
+  const conn = await receiver.accept();
+  try {
+    await client.write(sent);
+    await client.closeWrite();
+    const reads: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+      reads.push(buf.slice(0, n));
+    }
+    assert.deepEqual(reads.map((r) => r.length), [64, 64, 64, 64, 44]);
+    assert.deepEqual(new Uint8Array(reads.flatMap((r) => [...r])), sent);
+  } finally {
+    client.close();
+    conn.close();
+    receiver.close();
+  }
+  // The tap counts what the client sent: one write, one segment.
+  const { observation } = await tap.finish();
+  assert.equal(observation.segments.clientToServer, 1);
+  assert.equal(observation.bytes.clientToServer, 300);
+});
+
 Deno.test("several connections through one tap: the handshake fields are the last one's", async () => {
   const pki = await ensurePki(`${CACHE_DIR}/pki`);
   const scratch = await Deno.makeTempDir({ prefix: "pqinterop-tap-" });
