@@ -16,8 +16,8 @@ import { readFileSync } from "node:fs";
 import {
   ALERTS,
   CIPHER_SUITES,
-  GROUPS,
   type GroupName,
+  GROUPS,
   isPostQuantum,
   nameOf,
   SIGNATURE_SCHEMES,
@@ -230,7 +230,9 @@ function refusePsk(flags: Flags, first: string): never {
   if (!/^([0-9a-fA-F]{2})+$/.test(flags.get("psk-key")!)) {
     throw usage("--psk-key needs an even number of hex digits");
   }
-  for (const [flag, choices] of [["psk-hash", ["sha256", "sha384"]], ["psk-mode", ["dhe_ke", "ke"]]]) {
+  for (
+    const [flag, choices] of [["psk-hash", ["sha256", "sha384"]], ["psk-mode", ["dhe_ke", "ke"]]]
+  ) {
     const value = flags.get(flag as string);
     if (value !== undefined && !choices.includes(value)) {
       throw usage(`--${flag} must be ${(choices as string[]).join(" or ")}, got "${value}"`);
@@ -261,7 +263,11 @@ function certificateChain(certPath: string, chainPath: string | undefined): stri
   return [leaf, ...extra].join("");
 }
 
-const ML_DSA_OIDS = ["2.16.840.1.101.3.4.3.17", "2.16.840.1.101.3.4.3.18", "2.16.840.1.101.3.4.3.19"];
+const ML_DSA_OIDS = [
+  "2.16.840.1.101.3.4.3.17",
+  "2.16.840.1.101.3.4.3.18",
+  "2.16.840.1.101.3.4.3.19",
+];
 
 /**
  * The private key as BoringSSL will load it. BoringSSL reads ML-DSA keys only in the seed-only
@@ -422,8 +428,7 @@ function sessionFields(session: Buffer | undefined): Map<number, number> {
   return fields;
 }
 
-const groupName = (code: number | undefined) =>
-  code === undefined ? null : knownName(GROUPS, code);
+const groupName = (code: number | undefined) => code === undefined ? null : knownName(GROUPS, code);
 
 /** A name from the project's table, or null (the code then goes nowhere typed). */
 function knownName(table: Record<string, number>, code: number): string | null {
@@ -728,7 +733,13 @@ async function runClient(flags: Flags, common: Common): Promise<number> {
   const reports = [first.report];
   if (resume) {
     // The resumed connection offers the ticket of the first one (none: a full handshake).
-    const second = await connectOnce(flags, common, resumeGroups ?? common.groups, false, first.ticket);
+    const second = await connectOnce(
+      flags,
+      common,
+      resumeGroups ?? common.groups,
+      false,
+      first.ticket,
+    );
     print(second.report);
     reports.push(second.report);
   }

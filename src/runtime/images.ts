@@ -213,6 +213,11 @@ export async function imageDirs(): Promise<string[]> {
 
 // Build outputs that live in a context directory but are not inputs (see .gitignore).
 const NOT_CONTEXT = new Set(["target", "node_modules"]);
+/**
+ * Files beside an image that describe it rather than go into it: its manifest and its notes. A
+ * corrected capability reason must not cost an image rebuild.
+ */
+const NOT_INPUT = /^(impl(-[^/]*)?\.json|[^/]*\.md)$/;
 
 const contextPath = (context: string) =>
   context.startsWith("/") ? context : `${CONTAINERS_DIR}/${context}`;
@@ -225,7 +230,7 @@ async function inputsOf(recipe: ImageRecipe): Promise<Map<string, string>> {
     for await (const e of Deno.readDir(`${root}/${rel}`)) {
       const path = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory && !NOT_CONTEXT.has(e.name)) await walk(path);
-      else if (e.isFile) files.set(path, `${root}/${path}`);
+      else if (e.isFile && !NOT_INPUT.test(path)) files.set(path, `${root}/${path}`);
     }
   };
   await walk("");
