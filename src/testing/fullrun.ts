@@ -62,6 +62,8 @@ export interface FullRunOptions {
   seed: string;
   /** Share of the runnable cells turned into failures (0.03: three in a hundred). */
   failures?: number;
+  /** false: results only, no evidence file (quick, for page weights). */
+  evidence?: boolean;
 }
 
 /** Writes one full run to `path` (report and evidence); returns the report's path. */
@@ -111,16 +113,17 @@ export async function writeFullRun(path: string, opts: FullRunOptions): Promise<
       ...(failed
         ? { outcome: "fail", reason: `(synthetic failure) ${from.reason}`, attempts: 2 }
         : {}),
-    }, await opts.donor.evidence(from));
+    }, opts.evidence === false ? null : await opts.donor.evidence(from));
   }
   await store.finish();
   return path;
 }
 
-/** `count` runs one after another in `dir` (run-1.json, …), all from the same donor. */
+/** `runs` runs one after another in `dir` (run-1.json, …), all from the same donor. */
 export async function writeFullRuns(
   dir: string,
-  { impls = 5, runs = 1 }: { impls?: number; runs?: number } = {},
+  { impls = 5, runs = 1, evidence = true }: { impls?: number; runs?: number; evidence?: boolean } =
+    {},
 ): Promise<string[]> {
   const donor = await readRun(DONOR);
   const paths: string[] = [];
@@ -130,6 +133,7 @@ export async function writeFullRuns(
         donor,
         impls: implementationsFor(impls),
         seed: `run ${i}`,
+        evidence,
       }),
     );
   }

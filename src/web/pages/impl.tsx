@@ -19,7 +19,7 @@ export function ImplPage(
     <Layout here={here} title={name} page="impl">
       <h1>{name}</h1>
       <p>
-        From the results of the latest run,{" "}
+        From the results of the newest run it took part in,{" "}
         <a href={to(here, paths.run(latest.id))}>{latest.id}</a>.{" "}
         <img src={to(here, paths.badge(impl))} alt="" /> (badge: <code>{paths.badge(impl)}</code>)
       </p>
