@@ -1,9 +1,10 @@
 // Read-only access to the runs in one folder, newest first, for a server that stays up while runs
 // are written. Any report file counts, whatever its name (the run id comes from the content, see
 // src/report/read.ts); so does the journal of a run still going or one that crashed. The folder is
-// looked at again at most once a second (`rescanMs`), and a file is parsed again only when its size
-// or mtime changes. A damaged file never takes the pages down: it becomes a problem the pages name,
-// and one line on stderr each time it changes.
+// looked at again at most once a second (`rescanMs`), in the background while the last look keeps
+// answering, and a file is parsed again only when its size or mtime changes. A damaged file never
+// takes the pages down: it becomes a problem the pages name, and one line on stderr each time it
+// changes.
 
 import {
   assembleFolder,
@@ -17,6 +18,9 @@ import {
 /** Run ids become URL segments and file names: letters, digits, `.`, `_`, `-`; no `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const isRunId = (id: string): boolean => RUN_ID.test(id) && !id.includes("..");
+
+/** How many rescan periods an answer may be behind while the next look is under way. */
+const STALE_SCANS = 5;
 
 /** Everything the pages know about the folder at one moment. */
 export interface Shelf {
@@ -38,7 +42,9 @@ export class ReportStore {
   readonly #cache = new Map<string, Cached>();
   readonly #warn: (message: string) => void;
   readonly #rescanMs: number;
-  #scan: Promise<Shelf & { at: number }> | null = null;
+  /** The newest finished scan, and the one under way (if any). */
+  #done: (Shelf & { at: number }) | null = null;
+  #pending: Promise<Shelf & { at: number }> | null = null;
 
   constructor(
     dir: string,
@@ -54,14 +60,21 @@ export class ReportStore {
     return this.#dir;
   }
 
-  /** The folder now (at most rescanMs old). */
+  /**
+   * The folder now: at most rescanMs old, or up to STALE_SCANS times that while a new look is
+   * under way. A request then never waits for the file system: a page under load must not stall
+   * every second while the folder is read again.
+   */
   shelf(): Promise<Shelf> {
-    const scan = this.#scan ?? this.#rescan();
-    return scan.then((s) => {
-      if (performance.now() - s.at < this.#rescanMs) return s;
-      // Concurrent callers share one rescan.
-      return this.#scan === scan ? this.#rescan() : this.#scan!;
-    });
+    const done = this.#done;
+    const age = done ? performance.now() - done.at : Infinity;
+    if (done && age < this.#rescanMs) return Promise.resolve(done);
+    // Concurrent callers share one look.
+    const next = this.#pending ??= this.#read().then((s) => {
+      this.#done = s;
+      return s;
+    }).finally(() => this.#pending = null);
+    return done && age < this.#rescanMs * STALE_SCANS ? Promise.resolve(done) : next;
   }
 
   async list(): Promise<Run[]> {
@@ -76,15 +89,6 @@ export class ReportStore {
   async get(id: string): Promise<Run | null> {
     if (!isRunId(id)) return null;
     return (await this.list()).find((r) => r.report.id === id) ?? null;
-  }
-
-  #rescan(): Promise<Shelf & { at: number }> {
-    const next = this.#read().catch((e) => {
-      this.#scan = null;
-      throw e;
-    });
-    this.#scan = next;
-    return next;
   }
 
   async #read(): Promise<Shelf & { at: number }> {
