@@ -171,7 +171,9 @@ function fromJournal(path: string, text: string): Run {
   }
   if (!report) throw new ReportFormatError(`${path}: empty journal`);
   report.complete = false;
-  report.interrupted ??= "the run stopped before it wrote its report (read from its journal)";
+  // A journal without its report is a run still going or one that stopped before writing it.
+  report.interrupted ??=
+    "no report yet: still running, or stopped before it wrote one (read from its journal)";
   report.totals = totalsOf(report.results);
   const evidence = companions(path.replace(/\.journal$/, ".json")).evidence;
   return { report, source: { path, schema: report.schema }, evidence: evidenceReader(evidence) };

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { cellId, type Outcome, OUTCOMES, type Report, type Result } from "../report/schema.ts";
+import { RunStore } from "../report/store.ts";
 import { createApp } from "./app.tsx";
 import { cellSlug, OUTCOME_LABEL } from "./cells.ts";
 import { ReportStore } from "./store.ts";
@@ -56,7 +57,21 @@ Deno.test("the fixtures: real runs of both schema versions, the newest of schema
   assert.ok(latest.results.some((r) => r.suite === "conformance" && r.conformance));
 });
 
-Deno.test("/ is the newest run's summary: every pair's counts, linked to the pair", async () => {
+/** The colour a pair's square should have, worked out from its cells. */
+function colourOf(rs: Result[]): string {
+  const ran = rs.filter((r) => r.outcome !== "unsupported");
+  const pass = ran.filter((r) => r.outcome === "pass").length;
+  if (ran.length === 0) return "g-unsupported";
+  return pass === ran.length
+    ? "g-all"
+    : pass >= 0.9 * ran.length
+    ? "g-most"
+    : pass
+    ? "g-some"
+    : "g-none";
+}
+
+Deno.test("/ is the newest run's summary: every pair's counts and colour, linked to the pair", async () => {
   const { status, body } = await get("/");
   assert.equal(status, 200);
   assert.match(body, new RegExp(`Latest run: <code>${latest.id}</code>`));
@@ -66,6 +81,8 @@ Deno.test("/ is the newest run's summary: every pair's counts, linked to the pai
       countsText(ofPair(latest, pair)),
       pair,
     );
+    const square = body.match(new RegExp(`<td class="(g-[a-z]+)"><a href="[^"]*pairs/${pair}/"`));
+    assert.equal(square?.[1], colourOf(ofPair(latest, pair)), pair);
   }
   // The lead sentence adds up the whole run.
   const pass = latest.results.filter((r) => r.outcome === "pass").length;
@@ -472,6 +489,41 @@ Deno.test("a run written while the server is up shows on the next look", async (
     assert.match(await (await live.request("/")).text(), new RegExp(`<code>${older.id}</code>`));
     await Deno.copyFile(`${FIXTURES}/ts-openssl.json`, `${dir}/b.json`);
     assert.match(await (await live.request("/")).text(), new RegExp(`<code>${latest.id}</code>`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a run still going (a journal, no report yet) shows what it has so far", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const donor = runs[0];
+    const store = new RunStore(`${dir}/going.json`, {
+      id: "2099-01-01T00-00-00Z-going",
+      command: ["deno", "task", "interop"],
+      commit: null,
+      plan: { hash: "test", cells: donor.report.results.length },
+      cases: donor.report.cases,
+    });
+    await store.open();
+    const done = donor.report.results.filter((r) => r.suite === "hybrid");
+    for (const r of done) {
+      const { evidence: _, ...result } = r;
+      await store.add(result, await donor.evidence(r));
+    }
+    const app = createApp(new ReportStore(dir, () => {}));
+    const body = await (await app.request("/")).text();
+    assert.match(body, /Latest run: <code>2099-01-01T00-00-00Z-going<\/code>/);
+    assert.match(text(body), /did not finish: no report yet: still running/);
+    assert.ok(text(body).includes(`${done.length} cells`));
+    // Its cells' evidence is already in the evidence file beside the journal.
+    const cell = await (await app.request(
+      `/runs/2099-01-01T00-00-00Z-going/cells/${cellSlug(done[0])}/`,
+    )).text();
+    assert.match(cell, /Annotated handshake transcript/);
+    await store.finish();
+    const finished = await (await createApp(new ReportStore(dir, () => {})).request("/")).text();
+    assert.doesNotMatch(finished, /did not finish/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -162,7 +162,7 @@ export function RunStatus({ report }: { report: Report }) {
   return (
     <p class="banner" role="status">
       {report.interrupted
-        ? `This run was interrupted: ${report.interrupted}. The results below are partial.`
+        ? `This run did not finish: ${report.interrupted}. The results below are partial.`
         : "This run has not finished yet: the results below are partial."}
     </p>
   );
