@@ -55,7 +55,7 @@ Deno.test("every line fits 100 columns and every case is still counted, up to 11
         if (t.cases.length > 1) {
           const cells = t.clients.flatMap((c) => t.servers.map((s) => t.cells[c][s])).join("");
           const body = text.split("\n").filter((l) =>
-            !l.startsWith("client\\server") && !/^\S+:|^  /.test(l)
+            !l.startsWith("client\\server") && !/^\S+:|^ {2}/.test(l)
           );
           const shown = tally(body.map((l) => l.split(/\s{2,}/).slice(1).join(" ")).join(" "));
           for (const sym of Object.values(SYMBOLS)) {

@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { consoleProgress, parseTick } from "./progress.ts";
 
+/** What consoleProgress writes to clear the live line. */
+const CLEAR = "\r\x1b[2K";
+
 /** A progress writer whose output is kept: the text, and what a terminal would show now. */
 function recorder(tty: boolean) {
   let out = "";
@@ -11,13 +14,15 @@ function recorder(tty: boolean) {
   const screen = () => {
     const lines: string[] = [];
     let current = "";
-    for (const part of out.split(/(\r\x1b\[2K|\n)/)) {
-      if (part === "\n") {
-        lines.push(current);
+    out.split(CLEAR).forEach((segment, i) => {
+      if (i > 0) current = ""; // the live line was cleared
+      const parts = segment.split("\n");
+      parts.slice(0, -1).forEach((p, j) => {
+        lines.push(j === 0 ? current + p : p);
         current = "";
-      } else if (part === "\r\x1b[2K") current = "";
-      else current += part;
-    }
+      });
+      current += parts.at(-1);
+    });
     return { lines, live: current };
   };
   return { progress, screen, out: () => out };
