@@ -10,9 +10,9 @@ import {
   type Result,
 } from "../report/schema.ts";
 import { implOrder } from "./impls.ts";
-import { pairKey } from "./runindex.ts";
+import { CONFORMANCE_SUITE, pairKey } from "./runindex.ts";
 
-export const CONFORMANCE_SUITE = "conformance";
+export { CONFORMANCE_SUITE };
 
 /** The runner's finding, or why there is none (the cell errored, timed out or was unsupported). */
 export type Verdict =

@@ -4,6 +4,9 @@
 
 import type { Report, Result } from "../report/schema.ts";
 import { implOrder } from "./impls.ts";
+
+/** The suite whose cells judge one library against the misbehaving reference peer. */
+export const CONFORMANCE_SUITE = "conformance";
 import { type Tally, tallyBy, tallyOf } from "./tally.ts";
 
 export interface RunIndex {
@@ -15,6 +18,11 @@ export interface RunIndex {
   suites: string[];
   total: Tally;
   byPair: Map<string, Tally>;
+  /**
+   * Per pair, the interop suites only: whether two libraries work together. Conformance cells
+   * (the reference peer misbehaving on purpose) are a finding about one library, not the pair.
+   */
+  interopByPair: Map<string, Tally>;
   bySuite: Map<string, Tally>;
   bySuitePair: Map<string, Tally>;
   /** The cells of one suite for one pair, in plan order. */
@@ -68,6 +76,10 @@ function build(report: Report): RunIndex {
     suites: [...cases.keys()],
     total: tallyOf(report.results),
     byPair: tallyBy(report.results, (r) => pairKey(r.client, r.server)),
+    interopByPair: tallyBy(
+      report.results.filter((r) => r.suite !== CONFORMANCE_SUITE),
+      (r) => pairKey(r.client, r.server),
+    ),
     bySuite: tallyBy(report.results, (r) => r.suite),
     bySuitePair: tallyBy(report.results, (r) => suitePairKey(r.suite, pairKey(r.client, r.server))),
     cells,

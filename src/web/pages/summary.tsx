@@ -9,6 +9,7 @@ import { OUTCOMES, type Report } from "../../report/schema.ts";
 import { CHART_SUITES, type GroupCost, groupCosts } from "../chart.tsx";
 import {
   BAD_VERDICTS,
+  CONFORMANCE_SUITE,
   VERDICT_HEADING,
   VERDICT_KINDS,
   type VerdictRow,
@@ -95,19 +96,21 @@ export function SummaryPage({ here, report, previous, latest, problems }: Summar
 
 function Pairs({ here, report }: { here: Here; report: Report }) {
   const ix = indexOf(report);
+  const interop = ix.suites.filter((s) => s !== CONFORMANCE_SUITE);
   return (
     <>
       <p>
-        Every suite together, one square per client and server. The counts link to that pair's
-        cells.
+        One square per client and server: its cells in the interop suites ({interop.join(", ")}).
+        The counts link to the pair. Conformance cells, where the reference peer misbehaves on
+        purpose, say something about one library, not the pair: they are counted below.
       </p>
       <PairGrid
         here={here}
         report={report}
         clients={ix.clients}
         servers={ix.servers}
-        caption="Cells per pair and outcome, client in rows, server in columns"
-        tally={(c, s) => ix.byPair.get(pairKey(c, s))}
+        caption="Interop cells per pair and outcome, client in rows, server in columns"
+        tally={(c, s) => ix.interopByPair.get(pairKey(c, s))}
         href={(pair) => paths.pair(report.id, pair)}
       />
       <GradeLegend />
