@@ -229,10 +229,7 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
         evidence={await run.evidence(r)}
       />,
     );
-    const gz = await new Response(
-      new Blob([html]).stream().pipeThrough(new CompressionStream("gzip")),
-    ).arrayBuffer();
-    return c.body(gz, 200, { "Content-Type": "application/gzip" });
+    return c.body(await gzipped(html), 200, { "Content-Type": "application/gzip" });
   });
 
   app.get("/diff", async (c) => {
@@ -292,9 +289,13 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   app.get("/api/latest", latestJson);
   app.get("/api/latest.json", latestJson);
   app.get("/api/runs/:id", async (c) => {
-    const run = await detailedRun(stem(c.req.param("id"), ".json"));
+    const id = c.req.param("id");
+    const run = await detailedRun(stem(stem(id, ".gz"), ".json"));
     if (run) cacheFor(c, run.report);
-    return jsonOr404(c, run?.report);
+    if (!run || !id.endsWith(".json.gz")) return jsonOr404(c, run?.report);
+    return c.body(await gzipped(JSON.stringify(run.report)), 200, {
+      "Content-Type": "application/gzip",
+    });
   });
   app.get("/api/runs/:id/cells/:cell", async (c) => {
     const run = await detailedRun(c.req.param("id"));
@@ -319,6 +320,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
 export function createHandler(store: ReportStore): (req: Request) => Promise<Response> {
   return withDelivery(createApp(store).fetch, { version: () => store.version() });
 }
+
+const gzipped = (text: string): Promise<ArrayBuffer> =>
+  new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
 
 const jsonOr404 = (c: Context, value: unknown) =>
   value ? c.json(value) : c.json({ error: "not found" }, 404);

@@ -11,7 +11,7 @@ Deno.test("the static export passes a link check, and cells carry their evidence
     const reports = await fixtureReports();
     for (const r of reports) {
       assert.ok(written.includes(`runs/${r.id}/index.html`));
-      assert.ok(written.includes(`api/runs/${r.id}.json`));
+      assert.ok(written.includes(`api/runs/${r.id}.json.gz`));
       for (const suite of new Set(r.results.map((x) => x.suite))) {
         assert.ok(written.includes(`runs/${r.id}/suites/${suite}/index.html`), suite);
       }
@@ -43,6 +43,10 @@ Deno.test("the static export passes a link check, and cells carry their evidence
     assert.match(details, /Expected and observed/);
     assert.doesNotMatch(details, /<html/, "a fragment, not a page");
 
+    // The report itself, gzipped (a static host cannot compress a file it stores).
+    const json = gunzipSync(await Deno.readFile(`${out}/api/runs/${latest.id}.json.gz`));
+    assert.equal(JSON.parse(new TextDecoder().decode(json)).results.length, latest.results.length);
+
     const { pages: n, links, broken } = await brokenLinks(out);
     assert.deepEqual(broken, []);
     assert.ok(n > ran.length && links > n, `${n} pages, ${links} links`);
@@ -65,7 +69,7 @@ Deno.test("with --detail 1 only the newest run has pages below its summary", asy
       ),
     );
     assert.ok(written.includes(`runs/${older.id}/index.html`), "the older summary is still there");
-    assert.ok(!written.includes(`api/runs/${older.id}.json`));
+    assert.ok(!written.some((f) => f.startsWith(`api/runs/${older.id}`)));
     assert.deepEqual((await brokenLinks(out)).broken, []);
   } finally {
     await Deno.remove(out, { recursive: true });

@@ -377,7 +377,9 @@ function RunFacts({ here, report }: { here: Here; report: Report }) {
         {here.detailed(report.id) && (
           <>
             {" · "}
-            <a href={to(here, paths.apiRun(report.id))}>the report as JSON</a>
+            {here.staticSite
+              ? <a href={to(here, paths.apiRunGz(report.id))}>the report as JSON (gzip)</a>
+              : <a href={to(here, paths.apiRun(report.id))}>the report as JSON</a>}
           </>
         )}
       </dd>
