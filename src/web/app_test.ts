@@ -532,3 +532,23 @@ Deno.test("a run still going (a journal, no report yet) shows what it has so far
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("regressions are named at the top of the summary, each linked to its cell", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const report = JSON.parse(await Deno.readTextFile(`${FIXTURES}/ts-openssl.json`));
+    const failed = latest.results.filter((r) => r.outcome === "fail").slice(0, 2);
+    report.regressions = [...failed.map(cellId), "classic/x25519@nosuch->ts"];
+    await Deno.writeTextFile(`${dir}/r.json`, JSON.stringify(report));
+    const body = await (await createApp(new ReportStore(dir, () => {})).request("/")).text();
+    assert.match(body, /3 regressions against the committed expectations/);
+    for (const r of failed) {
+      assert.ok(
+        body.includes(`cells/${cellSlug(r)}/"><code>${cellId(r).replace(">", "&gt;")}</code>`),
+      );
+    }
+    assert.ok(text(body).includes("classic/x25519@nosuch->ts: did not run"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -18,7 +18,9 @@ import {
 import { diffRuns } from "../diff.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
+import { findCell } from "../cells.ts";
 import {
+  CellLink,
   Counts,
   GradeLegend,
   ms,
@@ -74,6 +76,8 @@ export function SummaryPage({ here, report, previous, latest, problems }: Summar
           )}
       </p>
 
+      <Regressions here={here} report={report} />
+
       <h2 id="pairs">Which pairs work</h2>
       <Pairs here={here} report={report} />
       <h2 id="suites">Suites</h2>
@@ -91,6 +95,33 @@ export function SummaryPage({ here, report, previous, latest, problems }: Summar
         caption="Implementations and the versions that ran"
       />
     </Layout>
+  );
+}
+
+/** The cells that must pass and did not: the first few, each linked. */
+function Regressions({ here, report }: { here: Here; report: Report }) {
+  if (report.regressions.length === 0) return null;
+  const shown = report.regressions.slice(0, CHANGES_SHOWN);
+  return (
+    <ul class="regressions" aria-label="Regressions">
+      {shown.map((id) => {
+        const r = findCell(report, id);
+        return (
+          <li>
+            {r
+              ? (
+                <CellLink here={here} report={report} r={r}>
+                  <code>{id}</code>
+                </CellLink>
+              )
+              : <code>{id}</code>}: {r ? `${r.outcome}, ${r.reason}` : "did not run"}
+          </li>
+        );
+      })}
+      {report.regressions.length > shown.length && (
+        <li>and {report.regressions.length - shown.length} more (see the suites)</li>
+      )}
+    </ul>
   );
 }
 
