@@ -25,11 +25,15 @@ const get = async (path: string) => {
 };
 
 /** The text a reader sees in a piece of HTML. */
+const ENTITIES: Record<string, string> = {
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+  "&amp;": "&",
+};
 const text = (html: string) =>
-  html.replace(/<[^>]+>/g, "").replaceAll("&amp;", "&").replaceAll("&#39;", "'").replaceAll(
-    "&quot;",
-    '"',
-  );
+  html.replace(/<[^>]+>/g, "").replace(/&(lt|gt|quot|#39|amp);/g, (e) => ENTITIES[e]);
 
 /** How the pages write a tally: "86✓ pass, 4– unsupported" (words for screen readers). */
 function countsText(rs: Result[]): string {
@@ -543,9 +547,8 @@ Deno.test("regressions are named at the top of the summary, each linked to its c
     const body = await (await createApp(new ReportStore(dir, () => {})).request("/")).text();
     assert.match(body, /3 regressions against the committed expectations/);
     for (const r of failed) {
-      assert.ok(
-        body.includes(`cells/${cellSlug(r)}/"><code>${cellId(r).replace(">", "&gt;")}</code>`),
-      );
+      const link = `cells/${cellSlug(r)}/"[^>]*><code>${cellId(r).replace(">", "&gt;")}</code>`;
+      assert.match(body, new RegExp(link));
     }
     assert.ok(text(body).includes("classic/x25519@nosuch->ts: did not run"));
   } finally {
