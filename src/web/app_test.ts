@@ -448,7 +448,8 @@ Deno.test("bad files: the others still show, each bad one is named once, nothing
       }
       assert.doesNotMatch(body, /expected\.json|notes\.txt/, "plainly not reports: not named");
     }
-    assert.equal(warnings.length, 2, warnings.join("\n")); // the duplicate id is no damage
+    assert.equal(warnings.length, 3, warnings.join("\n")); // once each, however often asked
+    assert.match(warnings.join("\n"), /zz-copy\.json: run \S+ is also in ts-openssl\.json/);
     for (const path of ["/runs/", `/runs/${latest.id}/`, "/api/runs"]) {
       assert.equal((await corrupt.request(path)).status, 200, path);
     }

@@ -81,6 +81,7 @@ if (import.meta.main) {
     console.error(`site: --detail takes a number of runs, got "${values.detail}"`);
     Deno.exit(2);
   }
+  // The store names each file it could not show on stderr (and the pages name them too).
   const files = await exportSite(values.reports!, values.out!, { detailRuns });
   let bytes = 0;
   for (const f of files) bytes += (await Deno.stat(`${values.out}/${f}`)).size;

@@ -3,17 +3,10 @@
 // src/report/read.ts); so does the journal of a run still going or one that crashed. The folder is
 // looked at again at most once a second (`rescanMs`), in the background while the last look keeps
 // answering, and a file is parsed again only when its size or mtime changes. A damaged file never
-// takes the pages down: it becomes a problem the pages name, and one line on stderr each time it
-// changes.
+// takes the pages down: it becomes a problem the pages name, and one line on stderr when it
+// appears (so does a run id that two files hold).
 
-import {
-  assembleFolder,
-  type FolderProblem,
-  NotAReportError,
-  readRun,
-  type Run,
-  runFiles,
-} from "../report/read.ts";
+import { assembleFolder, type FolderProblem, readRun, type Run, runFiles } from "../report/read.ts";
 
 /** Run ids become URL segments and file names: letters, digits, `.`, `_`, `-`; no `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -41,6 +34,7 @@ export class ReportStore {
   readonly #dir: string;
   readonly #cache = new Map<string, Cached>();
   readonly #warn: (message: string) => void;
+  #warned = new Set<string>();
   readonly #rescanMs: number;
   /** The newest finished scan, and the one under way (if any). */
   #done: (Shelf & { at: number }) | null = null;
@@ -110,6 +104,10 @@ export class ReportStore {
     }
     for (const file of this.#cache.keys()) if (!present.has(file)) this.#cache.delete(file);
     const { runs, problems } = assembleFolder(files);
+    // Each problem once on stderr, when it first appears (a damaged file, a repeated run id).
+    const now = new Set(problems.map((p) => `${p.file}: ${p.why}`));
+    for (const line of now) if (!this.#warned.has(line)) this.#warn(`reports: ${line}`);
+    this.#warned = now;
     return { at: performance.now(), runs, problems, version: stamps.join(",") };
   }
 
@@ -127,9 +125,6 @@ export class ReportStore {
     const cached = this.#cache.get(file);
     if (cached?.stamp === stamp) return cached;
     const read = await readRun(path).catch((e: Error) => e);
-    if (read instanceof Error && !(read instanceof NotAReportError)) {
-      this.#warn(`reports: ${read.message}`);
-    }
     const entry = { stamp, read };
     this.#cache.set(file, entry);
     return entry;
