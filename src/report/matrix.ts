@@ -1,7 +1,7 @@
 // The matrix view of a report: per suite, client rows × server columns, one outcome symbol per
 // case. Cases whose expectation does not fix the group (the out-of-the-box ones) get their own
 // table with the group each pair reached, since that group is the finding. The terminal summary
-// and the Markdown step summary both render from here.
+// (folded to 100 columns) and the Markdown step summary (the full matrix) both render from here.
 
 import type { Outcome, Report, Result } from "./schema.ts";
 
@@ -75,20 +75,95 @@ const tableIn =
     return { title, cases, clients, servers, cells };
   };
 
-/** Plain text, columns padded: for the terminal. */
-export function renderText(t: MatrixTable): string {
+/** The terminal's width budget: every line of the summary fits in it. */
+export const TEXT_WIDTH = 100;
+
+/**
+ * Plain text, columns padded: for the terminal, no line wider than `width`. A table that fits
+ * shows one symbol per case; a wider one shows each pair's counts instead ("84✓ 3✗"), and when
+ * even that is too wide its servers are folded into several blocks. The Markdown summary and the
+ * JSON report keep the full matrix.
+ */
+export function renderText(t: MatrixTable, width = TEXT_WIDTH): string {
+  const full = grid(t, t.servers);
+  const perCase = t.cases.length > 1;
+  if (full.every((l) => textWidth(l) <= width)) {
+    const title = perCase
+      ? wrap(`${t.title}: ${t.cases.map((c) => c.split("/")[1]).join(", ")}`, width)
+      : [t.title];
+    return [...title, ...full].join("\n");
+  }
+  // Too wide: whichever form of the cells is narrower (a symbol per case, or counts), folded.
+  const counted = { ...t, cells: mapCells(t, countsText) };
+  const widest = (x: MatrixTable) =>
+    Math.max(0, ...x.clients.flatMap((c) => x.servers.map((s) => textWidth(x.cells[c][s]))));
+  const useCounts = perCase && widest(counted) < widest(t);
+  const title = !perCase ? [t.title] : useCounts
+    ? wrap(
+      `${t.title}: ${t.cases.length} cases, counts per pair (the Markdown summary and the JSON ` +
+        `report have one symbol per case)`,
+      width,
+    )
+    : wrap(`${t.title}: ${t.cases.map((c) => c.split("/")[1]).join(", ")}`, width);
+  return [...title, ...fold(useCounts ? counted : t, width)].join("\n");
+}
+
+/** "✓✓✗✓·" → "3✓ 1✗ 1·": how many cases of each outcome a pair had. */
+export function countsText(symbols: string): string {
+  const chars = [...symbols];
+  return Object.values(SYMBOLS)
+    .map((sym) => [sym, chars.filter((c) => c === sym).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([sym, n]) => `${n}${sym}`)
+    .join(" ");
+}
+
+const mapCells = (t: MatrixTable, f: (s: string) => string): MatrixTable["cells"] =>
+  Object.fromEntries(
+    t.clients.map((c) => [c, Object.fromEntries(t.servers.map((s) => [s, f(t.cells[c][s])]))]),
+  );
+
+/** The header and one line per client, for some of the servers. */
+function grid(t: MatrixTable, servers: string[]): string[] {
   const head = "client\\server";
   const widths = [
     Math.max(head.length, ...t.clients.map((c) => c.length)),
-    ...t.servers.map((s) => Math.max(s.length, ...t.clients.map((c) => width(t.cells[c][s])))),
+    ...servers.map((s) => Math.max(s.length, ...t.clients.map((c) => textWidth(t.cells[c][s])))),
   ];
   const row = (cols: string[]) => cols.map((c, i) => pad(c, widths[i])).join("  ").trimEnd();
-  const lines = [
-    t.cases.length > 1 ? `${t.title}: ${t.cases.map((c) => c.split("/")[1]).join(", ")}` : t.title,
-    row([head, ...t.servers]),
-    ...t.clients.map((c) => row([c, ...t.servers.map((s) => t.cells[c][s])])),
+  return [
+    row([head, ...servers]),
+    ...t.clients.map((c) => row([c, ...servers.map((s) => t.cells[c][s])])),
   ];
-  return lines.join("\n");
+}
+
+/** As many servers per block as fit in the width (at least one), blocks one after another. */
+function fold(t: MatrixTable, width: number): string[] {
+  const blocks: string[][] = [];
+  let block: string[] = [];
+  for (const s of t.servers) {
+    const tried = grid(t, [...block, s]);
+    if (block.length > 0 && tried.some((l) => textWidth(l) > width)) {
+      blocks.push(block);
+      block = [s];
+    } else block.push(s);
+  }
+  if (block.length) blocks.push(block);
+  return blocks.flatMap((servers, i) => [...(i > 0 ? [""] : []), ...grid(t, servers)]);
+}
+
+/** Words (split at spaces) into lines of at most `width`, continuation lines indented. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && textWidth(line) + 1 + textWidth(word) > width) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 /** A GitHub-flavoured Markdown table. */
@@ -107,5 +182,5 @@ export function renderMarkdown(t: MatrixTable): string {
 
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 // Every symbol is one column wide; counting code points keeps the padding right.
-const width = (s: string): number => [...s].length;
-const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - width(s)));
+const textWidth = (s: string): number => [...s].length;
+const pad = (s: string, n: number): string => s + " ".repeat(Math.max(0, n - textWidth(s)));

@@ -10,6 +10,7 @@ import {
   type Evidence,
   type Observation,
   observedOf,
+  OUTCOMES,
   type Report,
   type Result,
   SCHEMA_VERSION,
@@ -21,9 +22,20 @@ export class ReportFormatError extends Error {
   override name = "ReportFormatError";
 }
 
-/** A JSON file that makes no claim to be a report (the expectations file, say). */
-export class NotAReport extends ReportFormatError {
-  override name = "NotAReport";
+/** A JSON file that is plainly something else (expectations, a manifest): no schema, no results. */
+export class NotAReportError extends ReportFormatError {
+  override name = "NotAReportError";
+}
+
+/** A report from a newer (or unknown) schema: what it says about itself, so a reader can list it. */
+export class UnknownSchemaError extends ReportFormatError {
+  override name = "UnknownSchemaError";
+  constructor(
+    message: string,
+    readonly run: { id: string; startedAt: string | null; schema: unknown },
+  ) {
+    super(message);
+  }
 }
 
 /** A run as read back: the report in the current shape, and a way to its cells' evidence. */
@@ -55,27 +67,48 @@ function fromReportText(path: string, text: string): Run {
   } catch (e) {
     throw new ReportFormatError(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
   }
-  if (typeof data !== "object" || data === null || !("schema" in data)) {
-    throw new NotAReport(`${path}: not a pqinterop report (no schema version)`);
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new NotAReportError(`${path}: not a pqinterop report (not a JSON object)`);
+  }
+  if (!("schema" in data) && !("results" in data)) {
+    throw new NotAReportError(`${path}: not a pqinterop report (no schema, no results)`);
   }
   if (typeof data.id !== "string") {
-    throw new ReportFormatError(`${path}: a report without a run id`);
+    throw new ReportFormatError(`${path}: not a pqinterop report (no run id)`);
   }
   if (data.schema === 1) return fromV1(path, data as unknown as ReportV1);
   if (data.schema !== SCHEMA_VERSION) {
-    throw new ReportFormatError(
+    throw new UnknownSchemaError(
       `${path}: report schema ${JSON.stringify(data.schema)}; this code reads ${
         READABLE_SCHEMAS.join(" and ")
       }`,
+      {
+        id: data.id,
+        startedAt: typeof data.startedAt === "string" ? data.startedAt : null,
+        schema: data.schema,
+      },
     );
   }
   const report = data as unknown as Report;
   if (!Array.isArray(report.results) || typeof report.cases !== "object") {
     throw new ReportFormatError(`${path}: schema 2 report without results or cases`);
   }
+  checkResults(path, report.results);
   // An interrupted run may have results in its journal that its report does not (written later).
   const evidencePath = report.evidenceFile ? `${dirOf(path)}/${report.evidenceFile}` : null;
   return { report, source: { path, schema: 2 }, evidence: evidenceReader(evidencePath) };
+}
+
+/** Every reader indexes cells by these fields: a result without them makes the file damaged. */
+function checkResults(path: string, results: unknown[]): void {
+  for (const [i, x] of results.entries()) {
+    const r = x as Partial<Result> | null;
+    const named = typeof r?.case === "string" && typeof r.suite === "string" &&
+      typeof r.client === "string" && typeof r.server === "string";
+    if (!named || !OUTCOMES.includes(r!.outcome!)) {
+      throw new ReportFormatError(`${path}: result ${i + 1} has no case, suite, pair or outcome`);
+    }
+  }
 }
 
 /** Reads one cell's gzip member from an evidence file. */
@@ -138,7 +171,9 @@ function fromJournal(path: string, text: string): Run {
   }
   if (!report) throw new ReportFormatError(`${path}: empty journal`);
   report.complete = false;
-  report.interrupted ??= "the run stopped before it wrote its report (read from its journal)";
+  // A journal without its report is a run still going or one that stopped before writing it.
+  report.interrupted ??=
+    "no report yet: still running, or stopped before it wrote one (read from its journal)";
   report.totals = totalsOf(report.results);
   const evidence = companions(path.replace(/\.journal$/, ".json")).evidence;
   return { report, source: { path, schema: report.schema }, evidence: evidenceReader(evidence) };
@@ -183,6 +218,7 @@ function fromV1(path: string, v1: ReportV1): Run {
   if (!Array.isArray(v1.results)) {
     throw new ReportFormatError(`${path}: schema 1 report without results`);
   }
+  checkResults(path, v1.results);
   const cases: Record<string, CaseInfo> = {};
   const inline = new Map<string, Evidence>();
   const results: Result[] = v1.results.map((r) => {
@@ -241,51 +277,83 @@ function fromV1(path: string, v1: ReportV1): Run {
 
 export interface RunFolder {
   runs: Run[];
-  /** Files that look like reports but could not be read, one line each. */
-  problems: { file: string; why: string }[];
+  /**
+   * Files that look like reports but could not be read, one line each. A report of a schema this
+   * code does not read also says which run it is, so a reader can list that run with a notice.
+   */
+  problems: FolderProblem[];
+}
+
+export interface FolderProblem {
+  file: string;
+  why: string;
+  run?: UnknownSchemaError["run"];
 }
 
 /**
- * Every run in a folder, whatever the files are called: reports (`*.json`) and the journals of
- * runs that never wrote one. Two files with one run id are a problem, not a silent choice.
+ * The files of a folder listing that may hold runs, whatever they are called: reports (`*.json`)
+ * and the journals of runs that never wrote one, sorted by name.
  */
-export async function readFolder(dir: string): Promise<RunFolder> {
-  const out: RunFolder = { runs: [], problems: [] };
-  let names: string[];
-  try {
-    names = [];
-    for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return out;
-    throw e;
-  }
-  names.sort();
-  const reports = new Set(names.filter((n) => n.endsWith(".json")));
-  const candidates = [
+export function runFiles(names: string[]): string[] {
+  const sorted = [...names].sort();
+  const reports = new Set(sorted.filter((n) => n.endsWith(".json")));
+  return [
     ...reports,
     // A journal whose report exists belongs to a run that was interrupted and then written.
-    ...names.filter((n) =>
+    ...sorted.filter((n) =>
       n.endsWith(".journal") && !reports.has(n.replace(/\.journal$/, ".json"))
     ),
   ];
+}
+
+/**
+ * Puts the files of one folder, each read or failed, together as its runs (newest first): files
+ * that are plainly not reports are left out without a word, damaged ones become problems, and two
+ * files with one run id are a problem, not a silent choice (the first by file name is kept).
+ */
+export function assembleFolder(files: { file: string; read: Run | Error }[]): RunFolder {
+  const out: RunFolder = { runs: [], problems: [] };
   const seen = new Map<string, string>();
-  for (const name of candidates) {
-    let run: Run;
-    try {
-      run = await readRun(`${dir}/${name}`);
-    } catch (e) {
-      if (e instanceof NotAReport) continue;
-      out.problems.push({ file: name, why: (e as Error).message.replace(`${dir}/${name}: `, "") });
+  for (const { file, read } of [...files].sort((a, b) => a.file.localeCompare(b.file))) {
+    if (read instanceof NotAReportError) continue;
+    if (read instanceof Error) {
+      // Messages start with the file's path; the problem names the file on its own.
+      const at = read.message.indexOf(`${file}: `);
+      const why = at >= 0 ? read.message.slice(at + file.length + 2) : read.message;
+      out.problems.push({
+        file,
+        why,
+        ...(read instanceof UnknownSchemaError ? { run: read.run } : {}),
+      });
       continue;
     }
-    const other = seen.get(run.report.id);
+    const id = read.report.id;
+    const other = seen.get(id);
     if (other) {
-      out.problems.push({ file: name, why: `run ${run.report.id} is already in ${other}` });
+      out.problems.push({ file, why: `run ${id} is also in ${other}; only that file is shown` });
       continue;
     }
-    seen.set(run.report.id, name);
-    out.runs.push(run);
+    seen.set(id, file);
+    out.runs.push(read);
   }
-  out.runs.sort((a, b) => b.report.startedAt.localeCompare(a.report.startedAt));
+  out.runs.sort((a, b) =>
+    b.report.startedAt.localeCompare(a.report.startedAt) || b.report.id.localeCompare(a.report.id)
+  );
   return out;
+}
+
+/** Every run in a folder (see runFiles and assembleFolder). A missing folder holds no runs. */
+export async function readFolder(dir: string): Promise<RunFolder> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { runs: [], problems: [] };
+    throw e;
+  }
+  const files = [];
+  for (const file of runFiles(names)) {
+    files.push({ file, read: await readRun(`${dir}/${file}`).catch((e: Error) => e) });
+  }
+  return assembleFolder(files);
 }

@@ -1,6 +1,6 @@
 // The static files every page links: the stylesheet, the icon and, on the static export only, the
-// small script that does there what the live server does for GET forms (filtering, `?run=`,
-// `diff/?from=&to=`). Served from files, never inline, so the CSP can forbid inline code.
+// small script that does there what the live server does (`?run=`, `diff/?from=&to=`, a cell's
+// evidence). Served from files, never inline, so the CSP can forbid inline code.
 
 /** A favicon, so browsers do not ask for /favicon.ico and log a 404. */
 export const ICON_SVG =
@@ -27,21 +27,35 @@ table { border-collapse: collapse; margin: .5em 0 1em; }
 caption { text-align: left; font-weight: bold; padding: .3em 0; }
 th, td { border: 1px solid var(--line); padding: .25em .5em; text-align: left; vertical-align: top; }
 thead th { background: #eef1f5; }
-th[scope=rowgroup] { background: #f6f7f9; max-width: 18em; }
-td.cell a { text-decoration: none; color: inherit; display: block; }
-td.cell a:hover .word, td.cell a:focus .word { text-decoration: underline; }
-.group { display: block; font-size: .85em; color: var(--muted); }
+.vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.lead { font-size: 1.05em; max-width: 60em; }
+.crumbs { margin: .3em 0; }
+.bad { color: #7a1114; }
+td.bad { background: #fbe4e4; font-weight: bold; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.grid { font-size: .88em; }
+table.grid td { text-align: center; white-space: nowrap; padding: .25em .35em; }
+table.grid td a, table.grid td span { color: inherit; }
+table.grid th[scope=colgroup] { text-align: center; }
+.g-all { background: #cdebd3; }
+.g-most { background: #e3efc0; }
+.g-some { background: #fddcb0; }
+.g-none { background: #f6c4c4; }
+.g-unsupported { background: #e6e6e6; }
+.g-empty { color: var(--muted); }
+tr[class^=g-] th { background: inherit; }
+.legend span { display: inline-block; padding: .1em .5em; margin: 0 .4em .3em 0; border: 1px solid var(--line); }
+ul.fields { list-style: none; margin: 0; padding-left: 1.2em; }
+ul.fields i { font-style: normal; color: var(--muted); }
 .o-pass { background: #e3f4e6; color: #0f4d21; }
 .o-fail { background: #fbe4e4; color: #7a1114; }
 .o-error { background: #fbe4e4; color: #7a1114; }
 .o-timeout { background: #fff0d6; color: #5c3300; }
 .o-flaky { background: #fff0d6; color: #5c3300; }
+.o-unverified { background: #fff0d6; color: #5c3300; }
 .o-unsupported { background: #f0f0f0; color: #3d3d3d; }
 .sym { font-weight: bold; margin-right: .25em; }
-.regression { display: block; font-size: .8em; text-transform: uppercase; color: #7a1114; }
 .none { color: var(--muted); }
-.filtered-out > * { visibility: hidden; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 form.filters { display: flex; gap: 1em; flex-wrap: wrap; align-items: end; padding: .6em; background: #f6f7f9; border: 1px solid var(--line); }
 form.filters label { display: flex; flex-direction: column; font-size: .9em; }
 select, button, input { font: inherit; padding: .2em .4em; }
@@ -52,7 +66,6 @@ dl.facts dd { margin: 0; }
 pre { background: #f6f7f9; border: 1px solid var(--line); padding: .6em; overflow: auto; max-height: 30em; white-space: pre-wrap; word-break: break-all; }
 code, pre, .hex { font-family: ui-monospace, monospace; font-size: .9em; }
 details { margin: .2em 0; }
-details.field { margin-left: 1.2em; }
 summary { cursor: pointer; }
 .banner { padding: .6em 1em; border: 2px solid #8a4b00; background: #fff0d6; }
 .meaning { color: var(--muted); }
@@ -60,39 +73,43 @@ summary { cursor: pointer; }
 img.chart { max-width: 100%; height: auto; border: 1px solid var(--line); }
 `;
 
-export const FILTER_JS =
-  `// Static-site fallback: GitHub Pages ignores query strings, so this does in the browser what
-// the live server does on the server. Without it the page still shows everything.
+export const SITE_JS =
+  `// The static export's script. A static host ignores query strings and cannot read one cell out
+// of a run's evidence file, so this does in the browser what the live server does on the server:
+// it follows \`?run=\` and the compare form to their pre-rendered pages, and puts a cell's
+// evidence (a gzipped HTML fragment beside the page) in place. Without it the pages still work;
+// only the evidence stays a download.
 (() => {
   const q = new URLSearchParams(location.search);
   const root = document.documentElement.dataset.root || "./";
-  const ok = (v) => /^[A-Za-z0-9._-]{1,128}$/.test(v) && !v.includes("..");
+  const ok = (v) => /^[A-Za-z0-9._@+-]{1,128}$/.test(v) && !v.includes("..");
   const run = q.get("run");
-  if (run && ok(run)) {
-    q.delete("run");
-    location.replace(root + "runs/" + run + "/" + (q.toString() ? "?" + q : ""));
-    return;
+  if (run && ok(run)) return location.replace(root + "runs/" + run + "/");
+  const impl = q.get("impl");
+  if (impl && ok(impl) && document.body.dataset.page === "summary") {
+    return location.replace(root + "impl/" + impl + "/");
   }
   const from = q.get("from"), to = q.get("to");
   if (document.body.dataset.page === "diff-form" && from && to && ok(from) && ok(to)) {
-    location.replace(root + "diff/" + from + "/" + to + "/");
-    return;
+    return location.replace(root + "diff/" + from + "/" + to + "/");
   }
-  const f = { impl: q.get("impl"), suite: q.get("suite"), outcome: q.get("outcome") };
-  for (const [k, v] of Object.entries(f)) {
-    const select = document.querySelector("form.filters select[name=" + k + "]");
-    if (select && v) select.value = v;
-  }
-  if (!f.impl && !f.suite && !f.outcome) return;
-  for (const td of document.querySelectorAll("[data-outcome]")) {
-    const d = td.dataset;
-    const keep = (!f.impl || d.client === f.impl || d.server === f.impl) &&
-      (!f.suite || d.suite === f.suite) && (!f.outcome || d.outcome === f.outcome);
-    if (!keep) td.classList.add("filtered-out");
-  }
-  const shown = (el) => el.querySelector("[data-outcome]:not(.filtered-out)");
-  for (const tr of document.querySelectorAll("tr[data-row]")) if (!shown(tr)) tr.hidden = true;
-  for (const tb of document.querySelectorAll("tbody[data-case]")) if (!shown(tb)) tb.hidden = true;
-  for (const s of document.querySelectorAll("section[data-suite]")) if (!shown(s)) s.hidden = true;
+  const slot = document.querySelector("#evidence[data-src]");
+  if (!slot) return;
+  fetch(slot.dataset.src).then(async (res) => {
+    if (!res.ok) throw new Error(res.status + " " + res.statusText);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // A host may already have undone the gzip (Content-Encoding): then it is the HTML itself.
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    const html = gzipped
+      ? await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text()
+      : new TextDecoder().decode(bytes);
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    slot.replaceChildren(...[...doc.body.childNodes].map((n) => document.importNode(n, true)));
+  }).catch((e) => {
+    const p = document.createElement("p");
+    p.className = "banner";
+    p.textContent = "The evidence could not be loaded (" + e.message + ").";
+    slot.append(p);
+  });
 })();
 `;

@@ -30,6 +30,7 @@ export function findCell(report: Report, key: string): Result | null {
 export const OUTCOME_LABEL: Record<Outcome, { symbol: string; word: string }> = {
   pass: { symbol: "✓", word: "pass" },
   fail: { symbol: "✗", word: "fail" },
+  unverified: { symbol: "?", word: "unverified" },
   unsupported: { symbol: "–", word: "unsupported" },
   error: { symbol: "!", word: "error" },
   timeout: { symbol: "◷", word: "timeout" },

@@ -1,7 +1,8 @@
 // A per-run chart of what post-quantum key exchange costs on the wire: handshake bytes in each
 // direction and handshake time per group, from the passing cells of the pure, hybrid and classic
-// suites (medians over every client × server pair). Server-rendered SVG, no script; the same
-// numbers are given as a table next to it for screen readers.
+// suites (medians over every client × server pair, read from each cell's compact `observed.wire`
+// and durations, so no evidence is opened). Server-rendered SVG, no script; the same numbers, with
+// first flights and key share sizes, are a table next to it for screen readers.
 
 import type { Report } from "../report/schema.ts";
 import { GROUP_NAMES } from "../tls/names.ts";
@@ -13,6 +14,10 @@ export interface GroupCost {
   cells: number;
   clientToServer: number;
   serverToClient: number;
+  /** Each side's first flight (ClientHello; ServerHello to Finished), median bytes. */
+  firstFlight: { client: number | null; server: number | null };
+  /** The key shares of the selected group as the wire saw them, median bytes. */
+  share: { client: number | null; server: number | null };
   /** Median handshake time in ms, null when no cell reported one. */
   ms: number | null;
 }
@@ -24,18 +29,25 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+type Samples = Record<"cs" | "sc" | "ffc" | "ffs" | "shc" | "shs" | "ms", number[]>;
+
+/** Per group, medians over the passing cells of the chart suites, from the report alone. */
 export function groupCosts(report: Report): GroupCost[] {
-  const by = new Map<string, { cs: number[]; sc: number[]; ms: number[] }>();
+  const by = new Map<string, Samples>();
+  const add = (xs: number[], v: number | null | undefined) => v != null && xs.push(v);
   for (const r of report.results) {
     const wire = r.observed?.wire;
     const group = r.observed?.group;
     if (!CHART_SUITES.includes(r.suite) || r.outcome !== "pass" || !wire || !group) continue;
-    if (!by.has(group)) by.set(group, { cs: [], sc: [], ms: [] });
-    const g = by.get(group)!;
+    let g = by.get(group);
+    if (!g) by.set(group, g = { cs: [], sc: [], ffc: [], ffs: [], shc: [], shs: [], ms: [] });
     g.cs.push(wire.bytes.clientToServer);
     g.sc.push(wire.bytes.serverToClient);
-    const ms = r.durations.handshakeMs ?? wire.timings.closedMs;
-    if (ms !== null) g.ms.push(ms);
+    add(g.ffc, wire.firstFlight.client);
+    add(g.ffs, wire.firstFlight.server);
+    add(g.shc, wire.share.client);
+    add(g.shs, wire.share.server);
+    add(g.ms, r.durations.handshakeMs);
   }
   const order = (g: string) => {
     const i = GROUP_NAMES.indexOf(g as never);
@@ -48,6 +60,8 @@ export function groupCosts(report: Report): GroupCost[] {
     cells: g.cs.length,
     clientToServer: median(g.cs)!,
     serverToClient: median(g.sc)!,
+    firstFlight: { client: median(g.ffc), server: median(g.ffs) },
+    share: { client: median(g.shc), server: median(g.shs) },
     ms: median(g.ms),
   }));
 }

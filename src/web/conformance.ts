@@ -1,54 +1,91 @@
 // Conformance cells: the reference peer misbehaves on purpose and the library under test must
-// answer with the right alert. The runner records what happened (Result.conformance); this module
-// groups those findings into one table per library and role.
+// answer with the right alert. The runner records what the library did (Result.conformance); this
+// module reads that finding per cell, and counts the findings per library and role for the summary.
 
-import type { ImplId } from "../peers/implementation.ts";
 import type { Role } from "../tls/names.ts";
-import type { Classification, Report, Result } from "../report/schema.ts";
+import {
+  type Classification,
+  CLASSIFICATIONS,
+  type Report,
+  type Result,
+} from "../report/schema.ts";
+import { implOrder } from "./impls.ts";
+import { CONFORMANCE_SUITE, pairKey } from "./runindex.ts";
 
-export const CONFORMANCE_SUITE = "conformance";
+export { CONFORMANCE_SUITE };
 
 /** The runner's finding, or why there is none (the cell errored, timed out or was unsupported). */
 export type Verdict =
   | { kind: Classification; alert: string | null; expected: string | null }
   | { kind: "not-judged"; outcome: string };
 
-export interface ConformanceRow {
-  result: Result;
-  verdict: Verdict;
-}
+export type VerdictKind = Verdict["kind"];
+export const VERDICT_KINDS: readonly VerdictKind[] = [...CLASSIFICATIONS, "not-judged"];
 
-export interface ConformanceTable {
-  impl: ImplId;
-  role: Role;
-  rows: ConformanceRow[];
-}
+/** Short column headings for the summary; verdictText says the same at length. */
+export const VERDICT_HEADING: Record<VerdictKind, string> = {
+  "correct-alert": "correct alert",
+  "wrong-alert": "wrong alert",
+  "closed-without-alert": "closed silently",
+  "accepted": "accepted",
+  "alert-unreadable": "alert unreadable",
+  "tolerated": "tolerated (as allowed)",
+  "not-applied": "not applied",
+  "not-judged": "not judged",
+};
 
-/** The role of the library under test, as the runner recorded it. */
-function roleUnderTest(r: Result): Role {
-  if (r.conformance) return r.conformance.roleUnderTest;
-  if (r.expected.kind === "alert") return r.expected.by;
-  return r.client === "ts" && r.server !== "ts" ? "server" : "client";
-}
+/** Verdicts that mean the library got it wrong. */
+export const BAD_VERDICTS: ReadonlySet<VerdictKind> = new Set([
+  "wrong-alert",
+  "closed-without-alert",
+  "accepted",
+]);
 
-export function verdict(r: Result): Verdict {
+export function verdict(report: Report, r: Result): Verdict {
   if (!r.conformance) return { kind: "not-judged", outcome: r.outcome };
-  const expected = r.expected.kind === "alert" ? r.expected.alert : null;
+  const e = report.cases[r.case]?.expected;
+  const expected = e?.kind === "alert" ? e.alert : null;
   return { kind: r.conformance.classification, alert: r.conformance.alert, expected };
 }
 
-export function conformanceTables(report: Report): ConformanceTable[] {
-  const tables = new Map<string, ConformanceTable>();
-  for (const result of report.results) {
-    if (result.suite !== CONFORMANCE_SUITE) continue;
-    const role = roleUnderTest(result);
-    const impl = role === "client" ? result.client : result.server;
-    const key = `${impl}:${role}`;
-    if (!tables.has(key)) tables.set(key, { impl, role, rows: [] });
-    tables.get(key)!.rows.push({ result, verdict: verdict(result) });
+/** The side the library under test played, as the runner recorded it (or the case implies). */
+export function roleUnderTest(report: Report, r: Result): Role {
+  if (r.conformance) return r.conformance.roleUnderTest;
+  const e = report.cases[r.case]?.expected;
+  if (e?.kind === "alert") return e.by;
+  return r.client === "ts" && r.server !== "ts" ? "server" : "client";
+}
+
+export interface VerdictRow {
+  impl: string;
+  role: Role;
+  counts: Record<VerdictKind, number>;
+  total: number;
+  /** The pairs these cells ran in (the reference peer on the other side), for the links. */
+  pairs: string[];
+}
+
+/** One row per library and role, libraries in page order, client before server. */
+export function verdictRows(report: Report): VerdictRow[] {
+  const rows = new Map<string, VerdictRow>();
+  for (const r of report.results) {
+    if (r.suite !== CONFORMANCE_SUITE) continue;
+    const role = roleUnderTest(report, r);
+    const impl = role === "client" ? r.client : r.server;
+    const key = `${impl} ${role}`;
+    let row = rows.get(key);
+    if (!row) {
+      const counts = Object.fromEntries(VERDICT_KINDS.map((k) => [k, 0])) as VerdictRow["counts"];
+      rows.set(key, row = { impl, role, counts, total: 0, pairs: [] });
+    }
+    row.counts[verdict(report, r).kind]++;
+    row.total++;
+    const pair = pairKey(r.client, r.server);
+    if (!row.pairs.includes(pair)) row.pairs.push(pair);
   }
-  return [...tables.values()].sort((a, b) =>
-    a.impl.localeCompare(b.impl) || a.role.localeCompare(b.role)
+  const order = implOrder(report);
+  return [...rows.values()].sort((a, b) =>
+    order.indexOf(a.impl) - order.indexOf(b.impl) || a.role.localeCompare(b.role)
   );
 }
 
@@ -65,7 +102,7 @@ export function verdictText(v: Verdict): string {
     case "alert-unreadable":
       return "alert unreadable (sent under keys only the peer has)";
     case "tolerated":
-      return "tolerated, as the spec requires";
+      return "tolerated, as the spec allows";
     case "not-applied":
       return "the misbehaviour never applied";
     case "not-judged":

@@ -19,3 +19,32 @@ Deno.test("a diff accounts for every cell of both runs exactly once", async () =
   const same = diffRuns(to, to);
   assert.equal(same.unchanged, to.results.length);
 });
+
+Deno.test("a diff finds exactly the cells that broke, got fixed or changed group", async () => {
+  const [run] = await fixtureReports();
+  const failing = run.results.find((r) => r.outcome === "fail")!;
+  const passing = run.results.find((r) => r.outcome === "pass" && r.observed?.group)!;
+  const other = run.results.find((r) =>
+    r.outcome === "pass" && r !== passing && r.observed?.group
+  )!;
+  const next = {
+    ...run,
+    results: run.results.map((r) =>
+      r === failing
+        ? { ...r, outcome: "pass" as const }
+        : r === passing
+        ? { ...r, outcome: "fail" as const }
+        : r === other
+        ? { ...r, observed: { ...r.observed!, group: "x25519" as const } }
+        : r
+    ),
+  };
+  const d = diffRuns(run, next);
+  assert.deepEqual(d.fixed.map((c) => c.id), [cellId(failing)]);
+  assert.deepEqual(d.broke.map((c) => c.id), [cellId(passing)]);
+  assert.deepEqual(
+    d.groupChanged.map((c) => c.id),
+    other.observed!.group === "x25519" ? [] : [cellId(other)],
+  );
+  assert.equal(d.unchanged, run.results.length - 2 - d.groupChanged.length);
+});

@@ -11,6 +11,7 @@ export const CSP = [
   "style-src 'self'",
   "img-src 'self'",
   "script-src 'self'",
+  "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -29,7 +29,13 @@ export const paths = {
   home: "",
   runs: "runs/",
   run: (id: string) => `runs/${id}/`,
+  suite: (id: string, suite: string) => `runs/${id}/suites/${suite}/`,
+  pair: (id: string, pair: string) => `runs/${id}/pairs/${pair}/`,
+  pairSuite: (id: string, pair: string, suite: string) => `runs/${id}/pairs/${pair}/${suite}/`,
+  releases: (id: string, library: string) => `runs/${id}/releases/${library}/`,
   cell: (id: string, slug: string) => `runs/${id}/cells/${slug}/`,
+  /** The static export's compressed evidence of a cell, beside its page. */
+  cellEvidence: (id: string, slug: string) => `runs/${id}/cells/${slug}/evidence.html.gz`,
   chart: (id: string) => `runs/${id}/chart.svg`,
   diffForm: "diff/",
   diff: (from: string, toId: string) => `diff/${from}/${toId}/`,
@@ -37,9 +43,11 @@ export const paths = {
   badge: (id: string) => `badge/${id}.svg`,
   apiRuns: "api/runs.json",
   apiRun: (id: string) => `api/runs/${id}.json`,
+  /** The static export's copy of a report: gzipped, a twenty-fifth of the size on disk. */
+  apiRunGz: (id: string) => `api/runs/${id}.json.gz`,
   apiCell: (id: string, slug: string) => `api/runs/${id}/cells/${slug}.json`,
   apiLatest: "api/latest.json",
   css: "static/style.css",
   icon: "static/icon.svg",
-  script: "static/filter.js",
+  script: "static/site.js",
 };

@@ -1,10 +1,15 @@
-// Load benchmark of the results service (`deno task bench:web [--reports DIR]
-// [--path /] [--connections 50] [--seconds 10]`). The server runs in its own process (as
-// `deno task serve` would) so the load generator does not share its event loop; autocannon
-// drives it and this prints p50/p99 latency, throughput and errors. Numbers, not a test.
+// Load benchmark of the results service: `deno task bench:web [--reports DIR] [--path /]
+// [--connections 50] [--seconds 10]`. The server runs in its own process (as `deno task serve`
+// would); wrk drives it when installed (apt-get install wrk), autocannon otherwise, so the load
+// generator does not share the server's event loop. It prints the page's weight raw and compressed,
+// whether a repeat visit is a 304, and p50/p99 latency. Without runs in DIR it measures a full run
+// made by src/testing/fullrun.ts (two of them, so the summary has something to compare).
+// Numbers, not a test: on a shared machine they move with everything else that runs.
 
 import autocannon from "autocannon";
 import { parseArgs } from "node:util";
+import { readFolder } from "../report/read.ts";
+import { writeFullRuns } from "../testing/fullrun.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -16,13 +21,21 @@ const { values } = parseArgs({
   },
 });
 
+let reports = values.reports!;
+let made: string | null = null;
+if ((await readFolder(reports)).runs.length === 0) {
+  made = reports = await Deno.makeTempDir({ prefix: "pqinterop-bench-" });
+  console.log(`no runs in ${values.reports}: measuring a full run made in ${reports}`);
+  await writeFullRuns(reports, { runs: 2 });
+}
+
 const server = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
     "-A",
     new URL("./serve.ts", import.meta.url).pathname,
     "--reports",
-    values.reports!,
+    reports,
     "--port",
     "0",
   ],
@@ -40,26 +53,71 @@ while (!base) {
   printed += value;
   base = printed.match(/(http:\/\/127\.0\.0\.1:\d+)\//)?.[1];
 }
+reader.releaseLock();
+server.stdout.cancel().catch(() => {});
+
+/** p50 and p99 in ms from wrk's --latency output, or null when wrk is not there. */
+async function withWrk(url: string): Promise<{ p50: number; p99: number; rps: number } | null> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("wrk", {
+      args: ["-t2", `-c${values.connections}`, `-d${values.seconds}s`, "--latency", url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch {
+    return null;
+  }
+  const text = new TextDecoder().decode(out.stdout);
+  const ms = (p: string) => {
+    const m = text.match(new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)$`, "m"));
+    if (!m) throw new Error(`wrk printed no ${p}% line:\n${text}`);
+    return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]];
+  };
+  const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+  return { p50: ms("50"), p99: ms("99"), rps };
+}
 
 try {
-  const page = await fetch(`${base}${values.path}`);
-  const size = (await page.arrayBuffer()).byteLength;
+  const url = `${base}${values.path}`;
+  const page = await fetch(url, { headers: { "accept-encoding": "identity" } });
   if (page.status !== 200) throw new Error(`${values.path} answered ${page.status}`);
-  const r = await autocannon({
-    url: `${base}${values.path}`,
-    connections: Number(values.connections),
-    duration: Number(values.seconds),
+  const raw = (await page.arrayBuffer()).byteLength;
+  // fetch undoes the encoding; the length on the wire is the header's.
+  const sent = async (encoding: string) => {
+    const res = await fetch(url, { headers: { "accept-encoding": encoding } });
+    await res.body?.cancel();
+    return `${res.headers.get("content-length")} ${
+      res.headers.get("content-encoding") ?? encoding
+    }`;
+  };
+  const gz = await sent("gzip");
+  const br = await sent("br");
+  const repeat = await fetch(url, {
+    headers: { "accept-encoding": "identity", "if-none-match": page.headers.get("etag") ?? "" },
   });
+  await repeat.body?.cancel();
+
+  const wrk = await withWrk(url);
+  const latency = wrk ?? await (async () => {
+    const r = await autocannon({
+      url,
+      connections: Number(values.connections),
+      duration: Number(values.seconds),
+    });
+    return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average };
+  })();
   console.log(
     [
-      `GET ${values.path} (${size} bytes) from ${values.reports}, ` +
-      `${values.connections} connections, ${values.seconds} s`,
-      `latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms`,
-      `${r.requests.total} requests (${r.requests.average} req/s average)`,
-      `errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}`,
+      `GET ${values.path} from ${reports}: ${raw} bytes raw, ${gz}, ${br}; ` +
+      `repeat with its ETag: ${repeat.status}`,
+      `${wrk ? "wrk" : "autocannon"}, ${values.connections} connections, ${values.seconds} s: ` +
+      `p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, ` +
+      `${Math.round(latency.rps)} requests/s`,
     ].join("\n"),
   );
 } finally {
   server.kill();
   await server.status;
+  if (made) await Deno.remove(made, { recursive: true });
 }

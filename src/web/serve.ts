@@ -1,7 +1,7 @@
 // `deno task serve [--reports DIR] [--port N]`: the results service on 127.0.0.1.
 
 import { parseArgs } from "node:util";
-import { createApp } from "./app.tsx";
+import { createHandler } from "./app.tsx";
 import { ReportStore } from "./store.ts";
 
 export interface ServeOptions {
@@ -11,8 +11,8 @@ export interface ServeOptions {
 }
 
 export function serve({ reports, port, onListen }: ServeOptions): Deno.HttpServer<Deno.NetAddr> {
-  const app = createApp(new ReportStore(reports));
-  return Deno.serve({ hostname: "127.0.0.1", port, onListen }, app.fetch);
+  const handler = createHandler(new ReportStore(reports));
+  return Deno.serve({ hostname: "127.0.0.1", port, onListen }, handler);
 }
 
 if (import.meta.main) {

@@ -4,12 +4,22 @@ import { FIXTURES } from "../testing/web.ts";
 
 const SERVE = new URL("./serve.ts", import.meta.url).pathname;
 
-Deno.test("serve binds 127.0.0.1 and answers", async () => {
+Deno.test("serve binds 127.0.0.1 and answers; HEAD over the wire has the GET's length", async () => {
   const server = serve({ reports: FIXTURES, port: 0, onListen: () => {} });
   try {
     assert.equal(server.addr.hostname, "127.0.0.1");
-    const res = await fetch(`http://127.0.0.1:${server.addr.port}/healthz`);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const res = await fetch(`${base}/healthz`);
     assert.equal(await res.text(), "ok\n");
+    const page = await fetch(`${base}/`, { headers: { "accept-encoding": "identity" } });
+    const length = (await page.arrayBuffer()).byteLength;
+    const head = await fetch(`${base}/`, {
+      method: "HEAD",
+      headers: { "accept-encoding": "identity" },
+    });
+    assert.equal(head.headers.get("content-length"), String(length));
+    assert.ok(length > 1000);
+    await head.body?.cancel();
   } finally {
     await server.shutdown();
   }

@@ -1,20 +1,22 @@
-// `deno task site [--reports DIR] [--out DIR]`: the results service exported as static files
-// for GitHub Pages. It crawls the app from `/` through `app.request()`, following every link a
-// page makes, so what is exported is exactly what is reachable, and a link to a page that does
-// not render is an error here rather than a 404 for a reader. Page directories get index.html.
+// `deno task site [--reports DIR] [--out DIR] [--detail N]`: the results service exported as
+// static files for GitHub Pages. It crawls the app from `/` through `app.request()`, following
+// every link a page makes, so what is exported is exactly what is reachable, and a link to a page
+// that does not render is an error here rather than a 404 for a reader. Page directories get
+// index.html.
 //
-// Query strings do not reach a static host, so the pages are rendered with a small script
-// (static/filter.js) that applies the matrix filters in the browser and turns `?run=` and the
-// compare form into the pre-rendered paths. Diffs exist for consecutive runs and for every run
-// against the latest (the pairs the pages link to), not for every pair. With `--detail N` only the
-// newest N runs get cell pages and JSON (cells are most of a run's bytes; Pages has a size limit).
+// A static host has no query strings and cannot read one cell out of a run's evidence file, so the
+// pages carry a small script (static/site.js) that turns `?run=` and the compare form into the
+// pre-rendered paths, and a cell page's evidence is a gzipped fragment beside it that the script
+// puts in place. Diffs exist for consecutive runs and for every run against the latest (the pairs
+// the pages link to). With `--detail N` only the newest N runs get pages below their summary and
+// JSON; older runs keep their summary.
 
 import { parseArgs } from "node:util";
 import { createApp } from "./app.tsx";
 import { paths } from "./links.ts";
 import { ReportStore } from "./store.ts";
 
-/** href/src/action values in a page, with `&amp;` undone. */
+/** href/src/action values in a page, with `&amp;` undone (the script's data-src is an href too). */
 export function linksIn(html: string): string[] {
   return [...html.matchAll(/\s(?:href|src|action)="([^"]*)"/g)].map((m) =>
     m[1].replaceAll("&amp;", "&")
@@ -32,11 +34,9 @@ export async function exportSite(
 ): Promise<string[]> {
   const store = new ReportStore(reportsDir);
   const app = createApp(store, { staticSite: true, detailRuns: options.detailRuns });
-  const reports = await store.list();
+  const runs = await store.list();
   const seeds = ["/", `/${paths.apiRuns}`, `/${paths.script}`];
-  if (reports.length > 0) {
-    for (const r of reports.slice(1)) seeds.push(`/${paths.diff(r.id, reports[0].id)}`);
-  }
+  for (const r of runs.slice(1)) seeds.push(`/${paths.diff(r.report.id, runs[0].report.id)}`);
   const queue = [...seeds];
   const seen = new Set(queue);
   const written: string[] = [];
@@ -81,6 +81,11 @@ if (import.meta.main) {
     console.error(`site: --detail takes a number of runs, got "${values.detail}"`);
     Deno.exit(2);
   }
+  // The store names each file it could not show on stderr (and the pages name them too).
   const files = await exportSite(values.reports!, values.out!, { detailRuns });
-  console.log(`site: wrote ${files.length} files to ${values.out}`);
+  let bytes = 0;
+  for (const f of files) bytes += (await Deno.stat(`${values.out}/${f}`)).size;
+  console.log(
+    `site: wrote ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) to ${values.out}`,
+  );
 }

@@ -1,36 +1,44 @@
-// Read-only access to the run reports in one directory (`reports/runs/<id>.json`), newest first.
-// The directory is looked at again at most once a second (`rescanMs`), so a run written while the
-// server is up shows within a second; a file is parsed again only when its size or mtime changes.
-// A corrupt file is skipped with one warning on stderr, never a crash: the page must stay up
-// while a run is being written.
+// Read-only access to the runs in one folder, newest first, for a server that stays up while runs
+// are written. Any report file counts, whatever its name (the run id comes from the content, see
+// src/report/read.ts); so does the journal of a run still going or one that crashed. The folder is
+// looked at again at most once a second (`rescanMs`), in the background while the last look keeps
+// answering, and a file is parsed again only when its size or mtime changes. A damaged file never
+// takes the pages down: it becomes a problem the pages name, and one line on stderr when it
+// appears (so does a run id that two files hold).
 
-import { SCHEMA_VERSION } from "../report/schema.ts";
-import type { Report } from "../report/schema.ts";
+import { assembleFolder, type FolderProblem, readRun, type Run, runFiles } from "../report/read.ts";
 
-/** Run ids become file names and URL segments: letters, digits, `.`, `_`, `-`; no `..`. */
+/** Run ids become URL segments and file names: letters, digits, `.`, `_`, `-`; no `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const isRunId = (id: string): boolean => RUN_ID.test(id) && !id.includes("..");
 
-interface Entry {
-  stamp: string;
-  report: Report | null;
-}
+/** How many rescan periods an answer may be behind while the next look is under way. */
+const STALE_SCANS = 5;
 
-interface Scan {
-  at: number;
-  /** id → size:mtime of its file. */
-  stamps: Map<string, string>;
+/** Everything the pages know about the folder at one moment. */
+export interface Shelf {
+  /** Readable runs, newest first. */
+  runs: Run[];
+  /** Files that could not be read, or that repeat a run id; each named once. */
+  problems: FolderProblem[];
   /** Changes whenever any file appears, goes or changes. */
   version: string;
-  reports: Report[];
+}
+
+interface Cached {
+  stamp: string;
+  read: Run | Error;
 }
 
 export class ReportStore {
   readonly #dir: string;
-  readonly #cache = new Map<string, Entry>();
+  readonly #cache = new Map<string, Cached>();
   readonly #warn: (message: string) => void;
+  #warned = new Set<string>();
   readonly #rescanMs: number;
-  #scan: Promise<Scan> | null = null;
+  /** The newest finished scan, and the one under way (if any). */
+  #done: (Shelf & { at: number }) | null = null;
+  #pending: Promise<Shelf & { at: number }> | null = null;
 
   constructor(
     dir: string,
@@ -42,76 +50,70 @@ export class ReportStore {
     this.#rescanMs = rescanMs;
   }
 
-  /** Every readable report, newest first (by start time, then id). */
-  async list(): Promise<Report[]> {
-    return (await this.#current()).reports;
+  get dir(): string {
+    return this.#dir;
   }
 
-  /** A token that changes whenever the set of reports or any of their files does. */
+  /**
+   * The folder now: at most rescanMs old, or up to STALE_SCANS times that while a new look is
+   * under way. A request then never waits for the file system: a page under load must not stall
+   * every second while the folder is read again.
+   */
+  shelf(): Promise<Shelf> {
+    const done = this.#done;
+    const age = done ? performance.now() - done.at : Infinity;
+    if (done && age < this.#rescanMs) return Promise.resolve(done);
+    // Concurrent callers share one look.
+    const next = this.#pending ??= this.#read().then((s) => {
+      this.#done = s;
+      return s;
+    }).finally(() => this.#pending = null);
+    return done && age < this.#rescanMs * STALE_SCANS ? Promise.resolve(done) : next;
+  }
+
+  async list(): Promise<Run[]> {
+    return (await this.shelf()).runs;
+  }
+
   async version(): Promise<string> {
-    return (await this.#current()).version;
+    return (await this.shelf()).version;
   }
 
-  /** One report by id, or null when the id is malformed, unknown or unreadable. */
-  async get(id: string): Promise<Report | null> {
+  /** One run by id, or null when the id is malformed or no readable file holds it. */
+  async get(id: string): Promise<Run | null> {
     if (!isRunId(id)) return null;
-    const stamp = (await this.#current()).stamps.get(id);
-    return stamp === undefined ? null : this.#cache.get(id)?.report ?? null;
+    return (await this.list()).find((r) => r.report.id === id) ?? null;
   }
 
-  async latest(): Promise<Report | null> {
-    return (await this.list())[0] ?? null;
-  }
-
-  /** Concurrent callers share one scan; a finished one is reused for rescanMs. */
-  #current(): Promise<Scan> {
-    const scan = this.#scan ?? this.#rescan();
-    return scan.then((s) => {
-      if (performance.now() - s.at < this.#rescanMs) return s;
-      return this.#scan === scan ? this.#rescan() : this.#scan!;
-    });
-  }
-
-  #rescan(): Promise<Scan> {
-    const next = this.#read().catch((e) => {
-      this.#scan = null;
-      throw e;
-    });
-    this.#scan = next;
-    return next;
-  }
-
-  async #read(): Promise<Scan> {
-    const stamps = new Map<string, string>();
-    const reports: Report[] = [];
-    for (const id of await this.#ids()) {
-      const stamp = await this.#load(id);
-      if (stamp === null) continue;
-      stamps.set(id, stamp);
-      const report = this.#cache.get(id)?.report;
-      if (report) reports.push(report);
-    }
-    reports.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
-    const version = [...stamps].map(([id, s]) => `${id}=${s}`).sort().join(",");
-    return { at: performance.now(), stamps, version, reports };
-  }
-
-  async #ids(): Promise<string[]> {
-    const ids: string[] = [];
+  async #read(): Promise<Shelf & { at: number }> {
+    const names: string[] = [];
     try {
-      for await (const e of Deno.readDir(this.#dir)) {
-        const id = e.name.endsWith(".json") ? e.name.slice(0, -5) : "";
-        if (e.isFile && isRunId(id)) ids.push(id);
-      }
+      for await (const e of Deno.readDir(this.#dir)) if (e.isFile) names.push(e.name);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    return ids;
+    const files: { file: string; read: Run | Error }[] = [];
+    const stamps: string[] = [];
+    const present = new Set<string>();
+    for (const file of runFiles(names)) {
+      const entry = await this.#load(file);
+      if (!entry) continue;
+      present.add(file);
+      files.push({ file, read: entry.read });
+      stamps.push(`${file}=${entry.stamp}`);
+    }
+    for (const file of this.#cache.keys()) if (!present.has(file)) this.#cache.delete(file);
+    const { runs, problems } = assembleFolder(files);
+    // Each problem once on stderr, when it first appears (a damaged file, a repeated run id).
+    const now = new Set(problems.map((p) => `${p.file}: ${p.why}`));
+    for (const line of now) if (!this.#warned.has(line)) this.#warn(`reports: ${line}`);
+    this.#warned = now;
+    return { at: performance.now(), runs, problems, version: stamps.join(",") };
   }
 
-  /** Brings the cache entry for `id` up to date; its file's stamp, or null when it is gone. */
-  async #load(id: string): Promise<string | null> {
-    const path = `${this.#dir}/${id}.json`;
+  /** The file read or failed, re-read only when it changed; null when it is gone. */
+  async #load(file: string): Promise<Cached | null> {
+    const path = `${this.#dir}/${file}`;
     let stamp: string;
     try {
       const info = await Deno.stat(path);
@@ -120,39 +122,11 @@ export class ReportStore {
     } catch {
       return null;
     }
-    const cached = this.#cache.get(id);
-    if (cached?.stamp === stamp) return stamp;
-    let report: Report | null = null;
-    try {
-      report = validate(JSON.parse(await Deno.readTextFile(path)), id);
-    } catch (e) {
-      this.#warn(`reports: skipping ${path}: ${e instanceof Error ? e.message : e}`);
-    }
-    this.#cache.set(id, { stamp, report });
-    return stamp;
+    const cached = this.#cache.get(file);
+    if (cached?.stamp === stamp) return cached;
+    const read = await readRun(path).catch((e: Error) => e);
+    const entry = { stamp, read };
+    this.#cache.set(file, entry);
+    return entry;
   }
-}
-
-/** Enough shape checking that the pages can trust the fields they index into. */
-function validate(data: unknown, id: string): Report {
-  const r = data as Partial<Report> | null;
-  if (typeof r !== "object" || r === null) throw new Error("not a JSON object");
-  if (r.schema !== SCHEMA_VERSION) {
-    throw new Error(`schema ${r.schema}, this viewer reads ${SCHEMA_VERSION}`);
-  }
-  if (r.id !== id) throw new Error(`id "${r.id}" does not match the file name`);
-  if (typeof r.startedAt !== "string") throw new Error("no startedAt");
-  if (!Array.isArray(r.results)) throw new Error("no results array");
-  for (const x of r.results) {
-    if (
-      typeof x?.case !== "string" || typeof x.client !== "string" || typeof x.server !== "string"
-    ) {
-      throw new Error("a result without case/client/server");
-    }
-  }
-  return {
-    ...r,
-    implementations: r.implementations ?? {},
-    regressions: r.regressions ?? [],
-  } as Report;
 }

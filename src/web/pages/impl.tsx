@@ -6,6 +6,7 @@ import type { Report } from "../../report/schema.ts";
 import { OUTCOMES } from "../../report/schema.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
+import { RunLink } from "../parts.tsx";
 import { supportOf, versionsOver } from "../support.ts";
 
 export function ImplPage(
@@ -18,7 +19,7 @@ export function ImplPage(
     <Layout here={here} title={name} page="impl">
       <h1>{name}</h1>
       <p>
-        From the results of the latest run,{" "}
+        From the results of the newest run it took part in,{" "}
         <a href={to(here, paths.run(latest.id))}>{latest.id}</a>.{" "}
         <img src={to(here, paths.badge(impl))} alt="" /> (badge: <code>{paths.badge(impl)}</code>)
       </p>
@@ -37,9 +38,9 @@ export function ImplPage(
             (["client", "server"] as const).filter((role) => byRole[role].total > 0).map((role) => (
               <tr>
                 <th scope="row">
-                  <a href={to(here, `${paths.run(latest.id)}?impl=${impl}&suite=${suite}`)}>
+                  <RunLink here={here} runId={latest.id} href={paths.suite(latest.id, suite)}>
                     {suite}
-                  </a>
+                  </RunLink>
                 </th>
                 <td>{role}</td>
                 {OUTCOMES.map((o) => <td>{byRole[role][o] ?? 0}</td>)}

@@ -1,18 +1,32 @@
-// The run history: one row per run with its totals per outcome and its regressions, and a form
-// to compare any two runs.
+// The run history: one row per run with its totals per outcome and its regressions, runs this
+// viewer cannot read listed where they belong with a notice, and a form to compare any two runs.
 // deno-lint-ignore-file jsx-key -- rendered once on the server: keys reconcile nothing
 
+import type { FolderProblem } from "../../report/read.ts";
 import { OUTCOMES, type Report } from "../../report/schema.ts";
 import { Layout } from "../layout.tsx";
 import { type Here, paths, to } from "../links.ts";
-import { totalsOf } from "../parts.tsx";
+import { Problems } from "../parts.tsx";
+import { indexOf } from "../runindex.ts";
 
-export function RunsPage({ here, reports }: { here: Here; reports: Report[] }) {
+type Row = { report: Report } | { unreadable: FolderProblem };
+
+const startOf = (row: Row) =>
+  "report" in row ? row.report.startedAt : row.unreadable.run?.startedAt ?? "";
+
+export function RunsPage(
+  { here, reports, problems }: { here: Here; reports: Report[]; problems: FolderProblem[] },
+) {
+  const rows: Row[] = [
+    ...reports.map((report) => ({ report })),
+    ...problems.filter((p) => p.run).map((unreadable) => ({ unreadable })),
+  ].sort((a, b) => startOf(b).localeCompare(startOf(a)));
   return (
     <Layout here={here} title="Run history" page="runs">
       <h1>Run history</h1>
+      <Problems problems={problems} />
       <table>
-        <caption>{reports.length} runs, newest first</caption>
+        <caption>{rows.length} runs, newest first</caption>
         <thead>
           <tr>
             <th scope="col">run</th>
@@ -24,8 +38,24 @@ export function RunsPage({ here, reports }: { here: Here; reports: Report[] }) {
           </tr>
         </thead>
         <tbody>
-          {reports.map((r, i) => {
-            const t = totalsOf(r);
+          {rows.map((row) => {
+            if ("unreadable" in row) {
+              const p = row.unreadable;
+              return (
+                <tr>
+                  <th scope="row">
+                    <a href={to(here, paths.run(p.run!.id))}>{p.run!.id}</a>
+                  </th>
+                  <td>{p.run!.startedAt ?? "unknown"}</td>
+                  <td colspan={OUTCOMES.length + 3}>
+                    schema {JSON.stringify(p.run!.schema)}: this viewer cannot read it
+                  </td>
+                </tr>
+              );
+            }
+            const r = row.report;
+            const t = indexOf(r).total;
+            const i = reports.indexOf(r);
             const previous = reports[i + 1];
             return (
               <tr>
@@ -34,21 +64,8 @@ export function RunsPage({ here, reports }: { here: Here; reports: Report[] }) {
                 </th>
                 <td>{r.startedAt}</td>
                 <td>{r.complete ? "complete" : r.interrupted ? "interrupted" : "running"}</td>
-                {OUTCOMES.map((o) => <td>{t[o] ?? 0}</td>)}
-                <td>
-                  {r.regressions.length === 0 ? "0" : (
-                    <details>
-                      <summary>{r.regressions.length}</summary>
-                      <ul>
-                        {r.regressions.map((x) => (
-                          <li>
-                            <code>{x}</code>
-                          </li>
-                        ))}
-                      </ul>
-                    </details>
-                  )}
-                </td>
+                {OUTCOMES.map((o) => <td>{t[o]}</td>)}
+                <td>{r.regressions.length}</td>
                 <td>
                   {previous
                     ? <a href={to(here, paths.diff(previous.id, r.id))}>since previous</a>
@@ -65,6 +82,7 @@ export function RunsPage({ here, reports }: { here: Here; reports: Report[] }) {
 }
 
 export function DiffForm({ here, reports }: { here: Here; reports: Report[] }) {
+  if (reports.length < 2) return null;
   const select = (name: string, label: string, chosen: string | undefined) => (
     <label>
       {label}
