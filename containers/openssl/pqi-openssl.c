@@ -578,6 +578,15 @@ static void on_message(int write_p, int version, int content_type, const void *b
         else s->cert_received = 1;
         break;
     }
+    case SSL3_MT_COMPRESSED_CERTIFICATE: {
+        // RFC 8879, which OpenSSL peers use between themselves: an empty Certificate body is 4
+        // bytes (context length, list length), so a longer one holds a certificate.
+        get(&body, 2);  // algorithm
+        if (get(&body, 3) <= 4) break;
+        if (write_p) s->cert_sent = 1;
+        else s->cert_received = 1;
+        break;
+    }
     case SSL3_MT_CERTIFICATE_VERIFY:
         if (from_server) {
             s->server_cv = 1;
@@ -681,7 +690,9 @@ static void json_cert(struct json *j, const char *key, X509 *x) {
     }
     char subject[512] = "", type[64] = "unknown";
     BIO *b = BIO_new(BIO_s_mem());
-    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+    // In the certificate's own order ("O=pqinterop, CN=…"), as the reference peer prints it.
+    X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+                       (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~XN_FLAG_SEP_MASK) | XN_FLAG_SEP_CPLUS_SPC);
     int n = BIO_read(b, subject, sizeof subject - 1);
     subject[n > 0 ? n : 0] = '\0';
     BIO_free(b);
@@ -919,10 +930,25 @@ static int report(struct conn *c, const struct options *o) {
     return ok;
 }
 
+// Closing a socket with unread data makes the kernel send a reset, which can overtake the alert or
+// close_notify we just sent. So: no more writes, read what the peer still sends (bounded), close.
+static void linger_close(int fd) {
+    shutdown(fd, SHUT_WR);
+    char scratch[4096];
+    double until = now_ms() + 1000;
+    for (;;) {
+        int left = (int)(until - now_ms());
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&p, 1, left) <= 0) break;
+        if (read(fd, scratch, sizeof scratch) <= 0) break;
+    }
+    close(fd);
+}
+
 static void conn_end(struct conn *c) {
     free_identities(&c->seen);
     SSL_free(c->ssl);
-    close(c->fd);
+    linger_close(c->fd);
 }
 
 // ------------------------------------------------------------------------------------ PSK
@@ -967,6 +993,18 @@ static int psk_find(SSL *ssl, const unsigned char *id, size_t idlen, SSL_SESSION
         return 1;  // not ours: the handshake goes on without it
     *sess = psk_session(ssl);
     return *sess != NULL;
+}
+
+// The pre-TLS 1.3 server callback, for the same PSK. OpenSSL picks the cipher suite before it looks
+// at the PSK, and drops a PSK whose hash differs from the suite's; only when this callback is set
+// (and the server has no certificate) does its choice prefer SHA-256 suites, the hash such a PSK
+// has in TLS 1.3. s_server works the same way. The TLS 1.3 callback above still supplies the PSK.
+static unsigned int psk_legacy(SSL *ssl, const char *identity, unsigned char *psk,
+                               unsigned int max) {
+    (void)ssl;
+    if (!identity || strcmp(identity, opts->psk_identity) != 0 || psk_key_len > max) return 0;
+    memcpy(psk, psk_key, psk_key_len);
+    return (unsigned int)psk_key_len;
 }
 
 static void parse_psk_key(const char *hex) {
@@ -1105,6 +1143,7 @@ static SSL_CTX *make_context(const struct options *o) {
     if (o->psk_identity) {
         parse_psk_key(o->psk_key_hex);
         if (o->server) SSL_CTX_set_psk_find_session_callback(ctx, psk_find);
+        if (o->server && !o->psk_sha384) SSL_CTX_set_psk_server_callback(ctx, psk_legacy);
         else SSL_CTX_set_psk_use_session_callback(ctx, psk_use);
         // psk_ke. A client always offers psk_dhe_ke; this adds psk_ke. A server with it may choose
         // psk_ke, and with PREFER_NO_DHE_KEX prefers it.
