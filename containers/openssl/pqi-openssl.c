@@ -904,8 +904,10 @@ static int report(struct conn *c, const struct options *o) {
     json_str(&j, "cipherSuite", s->server_hello && suite ? suite->name : NULL);
     json_bool(&j, "helloRetryRequest", s->hrr ? 1 : s->server_hello ? 0 : -1);
     json_bool(&j, "resumed", c->handshake_done ? SSL_session_reused(c->ssl) && !external : -1);
-    json_str(&j, "pskMode", !s->sh_psk ? NULL : s->sh_key_share ? "psk_dhe_ke" : "psk_ke");
-    json_str(&j, "pskIdentity", external ? o->psk_identity : NULL);
+    // The PSK mode and identity used: only a completed handshake used one.
+    int psk = c->handshake_done && s->sh_psk;
+    json_str(&j, "pskMode", !psk ? NULL : s->sh_key_share ? "psk_dhe_ke" : "psk_ke");
+    json_str(&j, "pskIdentity", psk && external ? o->psk_identity : NULL);
     int early = SSL_get_early_data_status(c->ssl);
     json_str(&j, "earlyData", !s->ch_early_data || !c->handshake_done ? NULL
                               : early == SSL_EARLY_DATA_ACCEPTED ? "accepted" : "rejected");
