@@ -1362,7 +1362,7 @@ static int connect_once(SSL_CTX *ctx, const struct options *o, int resuming, int
     if (resuming && ticket) {
         SSL_set_session(c.ssl, ticket);
         // 0-RTT when the ticket allows it; otherwise the text goes after the handshake.
-        if (o->early_data && SSL_SESSION_get_max_early_data(ticket) > 0) {
+        if (o->early_data && *o->early_data && SSL_SESSION_get_max_early_data(ticket) > 0) {
             size_t done = 0;
             early_sent = SSL_write_early_data(c.ssl, o->early_data, strlen(o->early_data), &done);
             if (!early_sent) take_error(&c, 0, "writing early data");
