@@ -5,7 +5,6 @@
 
 import assert from "node:assert/strict";
 import { implementation } from "./index.ts";
-import { openssl } from "./openssl.ts";
 import type { EndpointConfig } from "../contract/config.ts";
 import type { Implementation } from "./implementation.ts";
 import { runPair } from "../runner/pair.ts";
@@ -14,6 +13,7 @@ import { CERT_KINDS, GROUP_NAMES, type GroupName } from "../tls/names.ts";
 import { type Feature, FEATURES } from "../contract/capabilities.ts";
 
 const boringssl = implementation("boringssl")!;
+const openssl = implementation("openssl")!;
 const ts = implementation("ts")!;
 
 // Containers and child processes outlive single steps on purpose (one sandbox per test).

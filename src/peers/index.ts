@@ -6,13 +6,15 @@
 import { CONTAINERS_DIR } from "../runtime/paths.ts";
 import type { Implementation } from "./implementation.ts";
 import { loadManifest, ManifestError } from "./manifest.ts";
-import { openssl } from "./openssl.ts";
 import { ts } from "./ts.ts";
 
 export { ManifestError };
 
-/** The adapters written in TypeScript: for tools that cannot speak the peer contract. */
-export const ADAPTERS: Implementation[] = [ts, openssl];
+/**
+ * The implementations written in TypeScript: only the reference peer, which runs in-process. Every
+ * library is a manifest; a tool that cannot speak the peer contract would get an adapter here.
+ */
+export const ADAPTERS: Implementation[] = [ts];
 
 /** The order rows and columns appear in; others (versions, --impl-file) follow, by id. */
 const ORDER = [

@@ -10,7 +10,6 @@ import { type PairResult, runPair } from "../runner/pair.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
 import { assertBothOk, withWorld } from "../testing/world.ts";
 import type { GroupName, PskModeName } from "../tls/names.ts";
-import { openssl } from "./openssl.ts";
 import { ts } from "./ts.ts";
 import type { EndpointConfig, ExternalPsk } from "../contract/config.ts";
 import type { Implementation } from "./implementation.ts";
@@ -18,6 +17,7 @@ import type { PeerReport } from "../contract/report.ts";
 import { implementation } from "./index.ts";
 
 const wolfssl = implementation("wolfssl")!;
+const openssl = implementation("openssl")!;
 /** Any PSK: wolfSSL's program is no longer bound to the example programs' built-in one. */
 const EXAMPLE_PSK = { identity: "Client_identity", keyHex: "0123456789abcdef".repeat(4) };
 

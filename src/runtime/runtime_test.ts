@@ -10,11 +10,12 @@ import { freePort } from "./ports.ts";
 import { OUTPUT_LIMIT } from "./process.ts";
 import { closeAllSandboxes, openSandbox, type Sandbox, SESSION } from "./sandbox.ts";
 import { TEST_PKI_DIR, withWorld } from "../testing/world.ts";
-import { openssl } from "../peers/openssl.ts";
+import { implementation } from "../peers/index.ts";
 import { ts } from "../peers/ts.ts";
 import { ensurePki } from "../pki/pki.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
+const openssl = implementation("openssl")!;
 
 const sessionContainers = async (session = SESSION) =>
   (await runHost(["docker", "ps", "-aq", "--filter", `label=${LABEL}.session=${session}`]))
@@ -277,8 +278,8 @@ Deno.test({
   async fn() {
     const script = `
       import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
-      import { openssl } from "${REPO_ROOT}/src/peers/openssl.ts";
-      await openSandbox(openssl);
+      import { implementation } from "${REPO_ROOT}/src/peers/index.ts";
+      await openSandbox(implementation("openssl"));
       console.log("open " + SESSION);
       await new Promise(() => {});
     `;
