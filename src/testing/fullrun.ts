@@ -30,14 +30,22 @@ const EXTRA: [string, string][] = [
   ["s2n", "rustls"],
 ];
 
-/** The registry's implementations, and with `count` > 5 some more made from them. */
+/**
+ * `count` implementations: the registry's default ones first (ts, openssl, boringssl, rustls,
+ * wolfssl, … in the matrix's order), then its other versions, then made-up ones from EXTRA.
+ */
 export function implementationsFor(count: number): Implementation[] {
-  const extra = EXTRA.slice(0, Math.max(0, count - IMPLEMENTATIONS.length)).map(([id, from]) => ({
+  const registered = [
+    ...IMPLEMENTATIONS.filter((i) => i.inDefaultRun),
+    ...IMPLEMENTATIONS.filter((i) => !i.inDefaultRun),
+  ];
+  const fresh = EXTRA.filter(([id]) => !registered.some((i) => i.id === id));
+  const extra = fresh.map(([id, from]) => ({
     ...IMPLEMENTATIONS.find((i) => i.id === from)!,
     id,
     name: id,
   }));
-  return [...IMPLEMENTATIONS, ...extra];
+  return [...registered, ...extra].slice(0, count);
 }
 
 /** A stable number in [0, 1) from text: which cells the seed turns into failures. */

@@ -32,25 +32,36 @@ Deno.test("ci.yml: Deno 2.9.6 from npm, then fmt, lint, check and test", async (
   assert.deepEqual(order, [...order].sort((a, b) => a - b), "in this order");
 });
 
-Deno.test("nightly.yml: scheduled run, cached images, reports, history and Pages", async () => {
+Deno.test("nightly.yml: images once, the plan in shards, merged, published, then gated", async () => {
   const n = await read("nightly.yml");
   assert.match(n, /schedule:\n\s+- cron:/);
   assert.match(n, /workflow_dispatch:/);
+  // Images: built once, cached by the hash of containers/, loaded by every shard.
   assert.match(n, /hashFiles\('containers\/\*\*'\)/);
-  assert.match(n, /docker load/);
   assert.match(n, /docker save/);
-  assert.match(n, /deno task interop --junit \S+ --markdown \S+/);
+  assert.match(n, /docker load/);
+  // Shards: every version of every library, one shard of the same plan per job.
+  assert.match(n, /needs: images/);
+  assert.match(n, /matrix:\n\s+shard: \[1, 2, 3\]/);
+  assert.match(
+    n,
+    /deno task interop --impl all --shard \$\{\{ matrix\.shard \}\}\/\$\{\{ strategy\.job-total \}\}/,
+  );
+  // Publish: one run from the shards (merge refuses other plans), its report and evidence into
+  // the history and the site, the summary on the run's page.
+  assert.match(
+    n,
+    /deno task report merge shards\/shard-\*\.json --out \S+ +\\\n\s+--junit \S+ --markdown \S+/,
+  );
   assert.match(n, /GITHUB_STEP_SUMMARY/);
   assert.match(n, /actions\/upload-artifact@/);
+  assert.match(n, /actions\/download-artifact@/);
   assert.match(n, /git push origin HEAD:refs\/heads\/results/);
-  assert.match(n, /deno task site .*--detail "\$DETAIL_RUNS"/);
-  // A run is its report and its evidence file: both go to the history and to the site.
-  assert.match(n, /cp "\$GITHUB_WORKSPACE\/\$EVIDENCE" runs\//);
-  assert.match(n, /cp "\$\{f%\.json\}\.evidence\.gz"/);
-  assert.match(n, /grep '\\\.json\$'/, "the report is the .json of the new files");
+  assert.match(n, /cp "\$GITHUB_WORKSPACE\/reports\/runs\/\$RUN"\.\* runs\//);
+  assert.match(n, /deno task site .*--detail \d+/);
   assert.match(n, /actions\/upload-pages-artifact@/);
   assert.match(n, /actions\/deploy-pages@/);
-  // Only the interop task's exit code (regressions) fails the run, after publishing.
-  assert.match(n, /continue-on-error: true/);
-  assert.match(n, /if: steps\.interop\.outcome == 'failure'/);
+  // The gate comes after the page is deployed: regressions are read there.
+  assert.match(n, /gate:\n\s+needs: \[publish, deploy\]/);
+  assert.match(n, /needs\.publish\.outputs\.regressions != '0'/);
 });
