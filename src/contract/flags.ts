@@ -150,7 +150,7 @@ export const CONTRACT_FLAGS = {
 } as const satisfies FlagTable;
 
 /** Exit codes a contract program uses (docs/peer-contract.md). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unsupported: 127 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, cannotStart: 3, unsupported: 127 } as const;
 
 /** max_early_data_size a server announces when a case wants 0-RTT without naming a size. */
 export const DEFAULT_MAX_EARLY_DATA = 16384;

@@ -22,6 +22,13 @@ export function processOutcome(run: CellRun): { outcome: Outcome; reason: string
         return { outcome: "unsupported", reason: `Unsupported: ${side.impl} as ${role}: ${said}.` };
       }
     }
+    if (side.code === EXIT.cannotStart) {
+      return {
+        outcome: "error",
+        reason: `The ${side.impl} ${role} could not start in its container (exit 3): ` +
+          `${lastLine(side.output)}.`,
+      };
+    }
     if (side.code === EXIT.usage) {
       return {
         outcome: "error",
