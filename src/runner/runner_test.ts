@@ -246,3 +246,48 @@ Deno.test("three shards, merged, give the unsharded run's outcome in every cell"
   assert.equal(joined.plan.hash, whole.plan.hash);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name: "an implementation whose image cannot be built: its cells say why, the others run",
+  ignore: !(await engineAnswers().catch(() => false)),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pqinterop-gone-" });
+    // A version that is no longer in the archive, as the build sees it: apt cannot find it.
+    const marker = crypto.randomUUID().slice(0, 8);
+    await Deno.writeTextFile(
+      `${dir}/Dockerfile`,
+      `FROM pqinterop/base:trixie\nRUN echo ${marker} && echo "E: Unable to locate package libgone9" && exit 100\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/impl.json`,
+      JSON.stringify({
+        id: "gone",
+        name: "A version no longer in the archive",
+        image: { context: "." },
+        program: ["/shim"],
+        version: ["/shim", "version"],
+      }),
+    );
+    const { code, report, output } = await run([
+      "--impl-file",
+      `${dir}/impl.json`,
+      "--impl",
+      "ts,gone",
+      "--case",
+      "classic/x25519",
+    ]);
+    assert.equal(code, 0, output);
+    const byPair = Object.fromEntries(report!.results.map((r) => [`${r.client}->${r.server}`, r]));
+    assert.equal(byPair["ts->ts"].outcome, "pass");
+    for (const pair of ["ts->gone", "gone->ts", "gone->gone"]) {
+      assert.equal(byPair[pair].outcome, "error", pair);
+      assert.match(
+        byPair[pair].reason,
+        /image for gone: building pqinterop\/gone:[0-9a-f]{12} failed/,
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
