@@ -14,7 +14,13 @@ import type { Report, Result } from "../report/schema.ts";
 import type { RunStore } from "../report/store.ts";
 import { ensureEngine } from "../runtime/engine.ts";
 import { CACHE_DIR } from "../runtime/paths.ts";
-import { imageFor, openSandbox, type PeerProcess, type Sandbox } from "../runtime/sandbox.ts";
+import {
+  containerLibrary,
+  imageFor,
+  openSandbox,
+  type PeerProcess,
+  type Sandbox,
+} from "../runtime/sandbox.ts";
 
 export interface RunOptions {
   cells: Cell[];
@@ -64,7 +70,10 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     for (const cell of runnable) await store.add(bringUpFailed(cell, e as Error), null);
   }
   try {
-    if (setup) await runAll(runnable, setup, opts, signal, progress);
+    if (setup) {
+      await runAll(runnable, setup, opts, signal, progress);
+      await setup.provenance?.();
+    }
   } finally {
     // Sandboxes as they are now (a reopened one replaced its dead predecessor).
     const opened = [...(setup?.sandboxes.values() ?? [])].filter((s) => !(s instanceof Error));
@@ -95,7 +104,9 @@ async function runAll(
   signal.addEventListener("abort", stopLive, { once: true });
   // The repairer replaces the shared sandboxes; a cell with its own has nothing to repair there.
   const sandboxRepair = opts.sandboxPerCell ? undefined : repairer(setup, opts);
-  const one = (cell: Cell) => {
+  const one = async (cell: Cell) => {
+    await setup.opening?.get(cell.client.id);
+    await setup.opening?.get(cell.server.id);
     const run = (sandboxes: Setup["sandboxes"]) =>
       runCell(cell, { ...env, sandboxes: tracking(sandboxes, live), sandboxRepair });
     return opts.sandboxPerCell ? withOwnSandboxes(cell, setup, run) : run(setup.sandboxes);
@@ -204,6 +215,10 @@ interface Setup {
   pki: PkiPaths;
   pkiRoot: string;
   scratchRoot: string;
+  /** Each implementation's sandbox, settled once it is open (or failed to open). */
+  opening?: Map<string, Promise<void>>;
+  /** Resolves once every open sandbox's provenance is recorded. */
+  provenance?: () => Promise<void>;
 }
 
 /**
@@ -222,6 +237,7 @@ async function bringUp(
   const pki = await ensurePki(pkiRoot);
 
   const containers = impls.filter((i) => i.placement.kind !== "in-process");
+  if (containers.length) containerLibrary().catch(() => {});
   let engine: Error | null = null;
   if (containers.length) {
     progress.line("container engine: checking");
@@ -248,22 +264,30 @@ async function bringUp(
   }
   if (opts.sandboxPerCell) return { sandboxes, pki, pkiRoot, scratchRoot };
 
-  await Promise.all(
-    impls.filter((i) => !sandboxes.has(i.id)).map(async (impl) => {
-      let sandbox: Sandbox;
-      try {
-        sandbox = await openSandbox(impl, { mounts: [pkiRoot, scratchRoot] });
-      } catch (e) {
+  // Sandboxes open side by side, and a cell starts as soon as its own two are open (the reference
+  // peer's at once); what each says about itself is read meanwhile and recorded before the end.
+  const opening = new Map<string, Promise<void>>();
+  const described: Promise<void>[] = [];
+  for (const impl of impls.filter((i) => !sandboxes.has(i.id))) {
+    opening.set(
+      impl.id,
+      openSandbox(impl, { mounts: [pkiRoot, scratchRoot] }).then((sandbox) => {
+        sandboxes.set(impl.id, sandbox);
+        // A sandbox that says nothing about itself still runs; the gap stays visible.
+        described.push(
+          sandbox.provenance().catch((e) => unknownProvenance(impl, e))
+            .then((p) => opts.store.setProvenance(impl.id, p)),
+        );
+      }, (e) => {
         sandboxes.set(impl.id, new Error(`sandbox ${impl.id}: ${(e as Error).message}`));
-        return;
-      }
-      sandboxes.set(impl.id, sandbox);
-      // A sandbox that says nothing about itself still runs; the gap stays visible.
-      const provenance = await sandbox.provenance().catch((e) => unknownProvenance(impl, e));
-      await opts.store.setProvenance(impl.id, provenance);
-    }),
-  );
-  return { sandboxes, pki, pkiRoot, scratchRoot };
+      }),
+    );
+  }
+  const provenance = async () => {
+    await Promise.all(opening.values());
+    await Promise.all(described);
+  };
+  return { sandboxes, pki, pkiRoot, scratchRoot, opening, provenance };
 }
 
 function unknownProvenance(impl: Implementation, e: Error): Provenance {

@@ -26,25 +26,39 @@ function unhex(text: string): Uint8Array {
   return out;
 }
 
+/** The two ends of the protocol: a TCP connection to the launcher on 127.0.0.1. */
+interface Channel {
+  readable: ReadableStream<Uint8Array>;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  close(): void;
+}
+
 export class Launcher {
   private readonly programs = new Map<string, Program>();
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private nextId = 0;
   private pongs: (() => void)[] = [];
   private deathReason: string | null = null;
   /** Resolves with the reason when the launcher is gone (it died, or was closed). */
   readonly gone: Promise<string>;
 
-  private constructor(private readonly child: Deno.ChildProcess, private readonly label: string) {
-    this.writer = child.stdin.getWriter();
+  private constructor(
+    private readonly child: Deno.ChildProcess,
+    private readonly channel: Channel,
+    private readonly label: string,
+    stderr: Promise<string>,
+  ) {
     let markGone!: (why: string) => void;
     this.gone = new Promise((r) => markGone = r);
-    const stderr = new Response(child.stderr).text().catch(() => "");
-    this.readLines().finally(async () => {
-      const said = (await stderr).trim().split("\n").at(-1) ?? "";
-      const status = await child.status;
+    // The launcher is gone when its connection ends, or when the `docker exec` behind it does.
+    Promise.race([this.readLines(), child.status]).finally(async () => {
+      channel.close();
+      const status = await Promise.race([
+        child.status,
+        new Promise<null>((r) => setTimeout(() => r(null), 1_000)),
+      ]);
+      const said = (await Promise.race([stderr, Promise.resolve("")])).trim().split("\n").at(-1);
       const why = this.deathReason ??
-        `the ${label} launcher stopped (exit ${status.code})${said ? `: ${said}` : ""}`;
+        `the ${label} launcher stopped (exit ${status?.code ?? "?"})${said ? `: ${said}` : ""}`;
       this.deathReason = why;
       for (const p of this.programs.values()) {
         p.output(2, `\n[pqinterop] ${why}\n`);
@@ -56,8 +70,9 @@ export class Launcher {
   }
 
   /**
-   * Starts the launcher with `argv` (e.g. `docker exec -i ID perl …/launcher.pl`) and checks
-   * that it answers; throws with what it said when it does not.
+   * Starts the launcher with `argv` (e.g. `docker exec -i ID perl …/launcher.pl --tcp`), connects
+   * to the port it names on 127.0.0.1, and checks that it answers; throws with what it said when
+   * it does not.
    */
   static async start(argv: string[], label: string, timeoutMs = 15_000): Promise<Launcher> {
     const [program, ...args] = argv;
@@ -67,7 +82,40 @@ export class Launcher {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const launcher = new Launcher(child, label);
+    const stderr = new Response(child.stderr).text().catch(() => "");
+    const fail = async (why: string): Promise<never> => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      const said =
+        (await Promise.race([stderr, new Promise<string>((r) => setTimeout(() => r(""), 1_000))]))
+          .trim().split("\n").at(-1);
+      throw new Error(`the ${label} launcher ${why}${said ? `: ${said}` : ""}`);
+    };
+    // Its first line names the port; the rest of its stdout stays empty.
+    const first = await Promise.race([
+      firstLine(child.stdout),
+      new Promise<null>((r) => setTimeout(() => r(null), timeoutMs)),
+    ]);
+    const port = first?.match(/^port (\d+)$/)?.[1];
+    if (!port) return await fail(`did not start (it said ${JSON.stringify(first ?? "nothing")})`);
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    } catch (e) {
+      return await fail(`could not be reached on 127.0.0.1:${port} (${(e as Error).message})`);
+    }
+    conn.setNoDelay(true);
+    const channel: Channel = {
+      readable: conn.readable,
+      writer: conn.writable.getWriter(),
+      close: () => {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      },
+    };
+    const launcher = new Launcher(child, channel, label, stderr);
     const answered = await Promise.race([
       launcher.ping().then(() => true),
       launcher.gone.then(() => false),
@@ -112,7 +160,9 @@ export class Launcher {
   /** Ends every program and the launcher itself. */
   async close(reason = `the ${this.label} launcher was closed`): Promise<void> {
     this.deathReason ??= reason;
-    await this.writer.close().catch(() => {});
+    // Its connection and its stdin ending both tell the launcher to end every program and go.
+    await this.channel.writer.close().catch(() => {});
+    await this.child.stdin.close().catch(() => {});
     const ended = await Promise.race([
       this.child.status.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
@@ -133,14 +183,14 @@ export class Launcher {
   }
 
   private send(line: string): Promise<void> {
-    return this.writer.write(encoder.encode(line + "\n")).catch(() => {});
+    return this.channel.writer.write(encoder.encode(line + "\n")).catch(() => {});
   }
 
   private async readLines(): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
-      for await (const chunk of this.child.stdout) {
+      for await (const chunk of this.channel.readable) {
         buffer += decoder.decode(chunk, { stream: true });
         let nl: number;
         while ((nl = buffer.indexOf("\n")) >= 0) {
@@ -171,4 +221,20 @@ export class Launcher {
         // "started" needs nothing: the program is already tracked.
     }
   }
+}
+
+/** Reads one line from a stream and lets the rest drain away unread. */
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string | null> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) return text || null;
+    text += decoder.decode(value, { stream: true });
+  }
+  (async () => {
+    while (!(await reader.read().catch(() => ({ done: true }))).done);
+  })();
+  return text.slice(0, text.indexOf("\n"));
 }

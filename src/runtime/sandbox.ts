@@ -147,6 +147,17 @@ async function hostProvenance(target: SandboxTarget): Promise<Provenance> {
 
 // ---------------------------------------------------------------- a container per implementation
 
+let library: Promise<typeof import("testcontainers")> | null = null;
+
+/**
+ * Testcontainers, loaded once. Loading it takes about a second, so a run starts loading it while
+ * it checks its images.
+ */
+export function containerLibrary(): Promise<typeof import("testcontainers")> {
+  library ??= import("testcontainers");
+  return library;
+}
+
 async function containerSandbox(
   target: SandboxTarget,
   image: ImageInfo,
@@ -158,7 +169,7 @@ async function containerSandbox(
   if (!Deno.env.get("TESTCONTAINERS_HOST_OVERRIDE")) {
     Deno.env.set("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
   }
-  const { GenericContainer } = await import("testcontainers");
+  const { GenericContainer } = await containerLibrary();
   // Programs get the paths as the caller wrote them (made absolute); the engine needs the real
   // directory behind any symlink.
   const binds = await Promise.all(mounts.map(async (m) => {
@@ -179,7 +190,7 @@ async function containerSandbox(
   let fallback: string | null = null;
   try {
     launcher = await Launcher.start(
-      ["docker", "exec", "-i", id, "perl", `${LAUNCHER_DIR}/launcher.pl`],
+      ["docker", "exec", "-i", id, "perl", `${LAUNCHER_DIR}/launcher.pl`, "--tcp"],
       target.id,
     );
   } catch (e) {

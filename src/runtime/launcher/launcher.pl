@@ -1,7 +1,10 @@
 #!/usr/bin/perl
 # pqinterop launcher: runs inside a long-lived container and starts, feeds, kills and reaps the
 # programs of the cells, so the runner pays one `docker exec` per container instead of one per
-# program. It speaks a line protocol on stdin/stdout (every value hex-encoded, so any byte fits):
+# program. It speaks a line protocol (every value hex-encoded, so any byte fits) on stdin/stdout,
+# or, with --tcp, on a connection the runner makes to 127.0.0.1 (the container shares the host's
+# loopback): then no message passes through the container engine, and stdin only says whether the
+# runner is still there.
 #
 #   runner → launcher                          launcher → runner
 #   spawn ID ARGV ENV STDIN                    started ID PID
@@ -18,16 +21,35 @@ use strict;
 use warnings;
 use POSIX qw(setsid _exit :sys_wait_h);
 use IO::Handle;
+use IO::Socket::INET;
+use Socket qw(IPPROTO_TCP TCP_NODELAY);
 
 $| = 1;
 STDOUT->autoflush(1);
+
+# Where the protocol runs: stdin/stdout, or one accepted connection on 127.0.0.1.
+my ($IN, $OUT) = (\*STDIN, \*STDOUT);
+if (($ARGV[0] // '') eq '--tcp') {
+    my $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
+        Proto => 'tcp', ReuseAddr => 1) or die "launcher: cannot listen on 127.0.0.1: $!\n";
+    print STDOUT "port ", $listener->sockport, "\n";
+    my $rin = '';
+    vec($rin, fileno($listener), 1) = 1;
+    select(my $rout = $rin, undef, undef, 15) > 0 or die "launcher: the runner did not connect\n";
+    my $conn = $listener->accept() or die "launcher: accept: $!\n";
+    close $listener;
+    $conn->autoflush(1);
+    # Each message leaves at once: without this, Nagle holds a reply until the last one is acked.
+    setsockopt($conn, IPPROTO_TCP, TCP_NODELAY, 1);
+    ($IN, $OUT) = ($conn, $conn);
+}
 
 my %procs;        # id => { pid, out => fh, err => fh, code, signal, reaped_at }
 my %by_fd;        # fileno => [id, stream number, fh]
 my $input = '';
 my $DRAIN_GRACE = 2;  # seconds to wait for a reaped program's pipes to close
 
-sub say_line { print STDOUT join(' ', @_), "\n"; }
+sub say_line { print $OUT join(' ', @_), "\n"; }
 sub hex_of { my ($s) = @_; return length($s) ? unpack('H*', $s) : '-'; }
 sub bytes_of { my ($h) = @_; return $h eq '-' ? '' : pack('H*', $h); }
 
@@ -117,16 +139,29 @@ sub command {
 
 $SIG{CHLD} = sub { };  # interrupts select, so a program's end is noticed at once
 $SIG{PIPE} = 'IGNORE';
+# The runner is there while its end of the protocol is open; with --tcp, stdin closing says the
+# same (the `docker exec` that started us is gone).
 my $stdin_open = 1;
+my $tcp = fileno($IN) != fileno(STDIN);
 while ($stdin_open || %procs) {
     my $rin = '';
-    vec($rin, fileno(STDIN), 1) = 1 if $stdin_open;
+    if ($stdin_open) {
+        vec($rin, fileno($IN), 1) = 1;
+        vec($rin, fileno(STDIN), 1) = 1 if $tcp;
+    }
     vec($rin, $_, 1) = 1 for keys %by_fd;
     my $n = select(my $rout = $rin, undef, undef, 0.25);
     reap();
     next if $n <= 0;
-    if ($stdin_open && vec($rout, fileno(STDIN), 1)) {
-        my $got = sysread(STDIN, my $buf, 65536);
+    if ($stdin_open && $tcp && vec($rout, fileno(STDIN), 1)) {
+        my $got = sysread(STDIN, my $ignored, 65536);
+        if (!$got) {
+            $stdin_open = 0;
+            kill_group($_) for values %procs;
+        }
+    }
+    if ($stdin_open && vec($rout, fileno($IN), 1)) {
+        my $got = sysread($IN, my $buf, 65536);
         if (!$got) {
             # The runner is gone: nothing may outlive it.
             $stdin_open = 0;
