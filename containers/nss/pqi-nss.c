@@ -1101,10 +1101,25 @@ static int run_client(void) {
 
 /* ------------------------------------------------------------------ main */
 
+#if HAS_MLKEM1024
+static int asks_for_group(const char *name) {
+  const Name *g = by_name(GROUPS, name);
+  for (int i = 0; i < opts.n_groups; i++) if (opts.groups[i] == g) return 1;
+  for (int i = 0; i < opts.n_resume_groups; i++) if (opts.resume_groups[i] == g) return 1;
+  return 0;
+}
+#endif
+
 static void init_nss(void) {
   if (NSS_NoDB_Init(NULL) != SECSuccess) fatal_setup("NSS_NoDB_Init");
-  /* The policy NSS ships may leave groups or schemes out of SSL; the shim asks for them by name. */
   if (NSS_SetDomesticPolicy() != SECSuccess) fatal_setup("NSS_SetDomesticPolicy");
+#if HAS_MLKEM1024
+  /* NSS 3.132 ships MLKEM1024 with its SSL key-exchange policy bit off, so an application
+   * must opt in; we do when the configuration names the group (never for the defaults). */
+  if (asks_for_group("MLKEM1024") &&
+      NSS_SetAlgorithmPolicy(SEC_OID_ML_KEM_1024, NSS_USE_ALG_IN_SSL_KX, 0) != SECSuccess)
+    fatal_setup("NSS_SetAlgorithmPolicy(ML-KEM-1024)");
+#endif
 }
 
 int main(int argc, char **argv) {
