@@ -84,7 +84,7 @@ static const Name SUITES[] = {
 static const Name SCHEMES[] = {
     {"ecdsa_secp256r1_sha256", 0x0403, 1},
     {"ecdsa_secp384r1_sha384", 0x0503, 1},
-    {"ed25519", 0x0807, 1},
+    {"ed25519", 0x0807, 0}, /* in sslt.h, but libssl signs and verifies no Ed25519 */
     {"rsa_pss_rsae_sha256", 0x0804, 1},
     {"rsa_pss_rsae_sha384", 0x0805, 1},
     {"mldsa44", 0x0904, HAS_MLDSA},
@@ -674,10 +674,23 @@ static void check(SECStatus rv, const char *what) {
   if (rv != SECSuccess) fatal_setup(what);
 }
 
+/* --prefer-hrr. NSS has no switch for it: its server takes the first group of its list the
+ * client shares, except that when the client has no share for the first group it also takes
+ * a share for the *next* group if that one is about as strong (tls13_isGroupAcceptable: within
+ * 2 bits, and NSS rates x25519 at 255 bits and every hybrid at 256). It asks for its first
+ * group by HelloRetryRequest when the next group has no share. So with --prefer-hrr the
+ * server's list gets secp521r1, a group no contract configuration shares, in second place:
+ * NSS then asks for its first choice whenever the client did not share it. */
+static const SSLNamedGroup HRR_SPACER = ssl_grp_ec_secp521r1;
+
 static void configure_groups(PRFileDesc *ssl, const Name **groups, int n) {
-  SSLNamedGroup list[16];
-  for (int i = 0; i < n; i++) list[i] = (SSLNamedGroup)groups[i]->code;
-  check(SSL_NamedGroupConfig(ssl, list, n), "SSL_NamedGroupConfig");
+  SSLNamedGroup list[17];
+  int len = 0;
+  for (int i = 0; i < n; i++) {
+    list[len++] = (SSLNamedGroup)groups[i]->code;
+    if (i == 0 && n > 1 && opts.role_server && opts.prefer_hrr) list[len++] = HRR_SPACER;
+  }
+  check(SSL_NamedGroupConfig(ssl, list, len), "SSL_NamedGroupConfig");
 }
 
 /* --cipher-suites: only these TLS 1.3 suites, in this order. */
@@ -716,9 +729,10 @@ static void configure_psk(PRFileDesc *ssl) {
   free(bytes);
 }
 
-/* What both roles set on a fresh socket: TLS 1.3 only, and the contract's flags. */
-static PRFileDesc *new_ssl_socket(PRFileDesc *tcp, Conn *c, const Name **groups, int n_groups,
-                                  int have_groups) {
+/* What both roles set: TLS 1.3 only, and the contract's flags. A server configures one model
+ * socket this way before it listens (accepted sockets copy it); a client each connection. */
+static PRFileDesc *configured_socket(PRFileDesc *tcp, const Name **groups, int n_groups,
+                                     int have_groups) {
   PRFileDesc *ssl = SSL_ImportFD(NULL, tcp);
   if (!ssl) fatal_setup("SSL_ImportFD");
   SSLVersionRange tls13 = {SSL_LIBRARY_VERSION_TLS_1_3, SSL_LIBRARY_VERSION_TLS_1_3};
@@ -729,9 +743,13 @@ static PRFileDesc *new_ssl_socket(PRFileDesc *tcp, Conn *c, const Name **groups,
   if (opts.have_suites) configure_suites(ssl);
   if (opts.have_schemes) configure_schemes(ssl);
   if (opts.psk_key) configure_psk(ssl);
+  return ssl;
+}
+
+/* The callbacks that report on one connection. */
+static void watch_alerts(PRFileDesc *ssl, Conn *c) {
   check(SSL_AlertSentCallback(ssl, on_alert_sent, c), "SSL_AlertSentCallback");
   check(SSL_AlertReceivedCallback(ssl, on_alert_received, c), "SSL_AlertReceivedCallback");
-  return ssl;
 }
 
 /* ------------------------------------------------------------------ reading and writing */
@@ -833,14 +851,21 @@ static int conn_ok(Conn *c) {
 
 static SSLAntiReplayContext *anti_replay;
 
-static void configure_server(PRFileDesc *ssl, Conn *c) {
+/* The model socket every accepted connection copies (ssl_DupSocket copies the certificate,
+ * groups, suites, schemes, PSK, options and anti-replay context). Built before listening, so
+ * a certificate NSS cannot use is refused before the runner starts a client. */
+static PRFileDesc *server_model(void) {
+  PRFileDesc *ssl = configured_socket(PR_OpenTCPSocket(PR_AF_INET), opts.groups, opts.n_groups,
+                                      opts.have_groups);
   if (have_credential) {
     SSLExtraServerCertData extra;
     memset(&extra, 0, sizeof extra);
     extra.authType = ssl_auth_null;
     extra.certChain = credential.chain;
-    check(SSL_ConfigServerCert(ssl, credential.leaf, credential.key, &extra, sizeof extra),
-          "SSL_ConfigServerCert");
+    if (SSL_ConfigServerCert(ssl, credential.leaf, credential.key, &extra, sizeof extra) != SECSuccess)
+      unsupported("lacks", "NSS %s libssl cannot serve the %s certificate (SSL_ConfigServerCert: %s)",
+                  NSS_VERSION, key_type(credential.leaf) ? key_type(credential.leaf) : "given",
+                  nss_error());
   }
   if (opts.client_auth) {
     check(SSL_OptionSet(ssl, SSL_REQUEST_CERTIFICATE, PR_TRUE), "SSL_REQUEST_CERTIFICATE");
@@ -854,7 +879,7 @@ static void configure_server(PRFileDesc *ssl, Conn *c) {
     check(SSL_SetMaxEarlyDataSize(ssl, opts.max_early_data), "SSL_SetMaxEarlyDataSize");
     check(SSL_SetAntiReplayContext(ssl, anti_replay), "SSL_SetAntiReplayContext");
   }
-  check(SSL_HelloRetryRequestCallback(ssl, on_client_hello, c), "SSL_HelloRetryRequestCallback");
+  return ssl;
 }
 
 /* The handshake; 0-RTT data NSS hands over before it completes is read and dropped (the
@@ -898,10 +923,13 @@ static void server_exchange(PRFileDesc *ssl, Conn *c) {
   if (write_all(ssl, buf, strlen(buf))) set_error(c, "writing the echo: %s", nss_error());
 }
 
-static int serve_one(PRFileDesc *tcp) {
+static int serve_one(PRFileDesc *model, PRFileDesc *tcp) {
   Conn c = {.alert_code = -1};
-  PRFileDesc *ssl = new_ssl_socket(tcp, &c, opts.groups, opts.n_groups, opts.have_groups);
-  configure_server(ssl, &c);
+  PRFileDesc *ssl = SSL_ImportFD(model, tcp);
+  if (!ssl) fatal_setup("SSL_ImportFD");
+  watch_alerts(ssl, &c);
+  /* Not copied from the model: it reports on this connection. */
+  check(SSL_HelloRetryRequestCallback(ssl, on_client_hello, &c), "SSL_HelloRetryRequestCallback");
   check(SSL_ResetHandshake(ssl, PR_TRUE), "SSL_ResetHandshake");
   watch(&c, tcp);
   double t0 = now_ms();
@@ -947,12 +975,13 @@ static int run_server(void) {
   if (opts.max_early_data > 0)
     check(SSL_CreateAntiReplayContext(PR_Now(), 10 * PR_USEC_PER_SEC, 7, 14, &anti_replay),
           "SSL_CreateAntiReplayContext");
+  PRFileDesc *model = server_model();
   PRFileDesc *listener = listen_loopback(opts.port);
   int all_ok = 1;
   for (int served = 0; opts.count < 0 || served < opts.count; served++) {
     PRFileDesc *tcp = PR_Accept(listener, NULL, PR_INTERVAL_NO_TIMEOUT);
     if (!tcp) fatal_setup("PR_Accept");
-    all_ok &= serve_one(tcp);
+    all_ok &= serve_one(model, tcp);
   }
   PR_Close(listener);
   return all_ok ? 0 : 1;
@@ -1045,7 +1074,8 @@ static int connect_once(Conn *c, Conn *resume_from) {
   const Name **groups = second && opts.have_resume_groups ? opts.resume_groups : opts.groups;
   int n_groups = second && opts.have_resume_groups ? opts.n_resume_groups : opts.n_groups;
   int have_groups = (second && opts.have_resume_groups) || opts.have_groups;
-  PRFileDesc *ssl = new_ssl_socket(tcp, c, groups, n_groups, have_groups);
+  PRFileDesc *ssl = configured_socket(tcp, groups, n_groups, have_groups);
+  watch_alerts(ssl, c);
   /* --key-shares is a prefix of --groups (checked): shares for the first N groups. A new
    * group list on the resumed connection gets NSS's default, one share. */
   if (opts.have_shares && !(second && opts.have_resume_groups))
