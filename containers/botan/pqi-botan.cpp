@@ -358,6 +358,14 @@ void check_supported(const Options& o) {
    if(o.cert_with_psk) {
       unsupported("lacks", "Botan does not implement RFC 9973 (cert_with_extern_psk)");
    }
+   for(auto s : o.schemes.value_or(std::vector<uint16_t>{})) {
+      if(s >= 0x0904 && s <= 0x0906) {
+         unsupported("lacks", "Botan " + version + " TLS has no ML-DSA signature schemes");
+      }
+      if(s == 0x0807) {
+         unsupported("lacks", "Botan " + version + " TLS does not sign or verify Ed25519 (left out of Signature_Scheme::all_available_schemes)");
+      }
+   }
    if(o.psk_mode == "ke") {
       unsupported("lacks", "Botan offers and accepts PSKs only with psk_dhe_ke");
    }
@@ -412,6 +420,16 @@ class Credentials final : public Botan::Credentials_Manager {
          if(!o.cert.empty()) {
             m_chain = load_certs("cert", o.cert);
             m_chain.resize(1);
+            // Botan's TLS (3.7 and 3.13) has no ML-DSA signature scheme, so it cannot use
+            // such a certificate whatever the key's encoding.
+            const std::string algo = m_chain[0].subject_public_key()->algo_name();
+            if(algo.rfind("ML-DSA", 0) == 0) {
+               unsupported("lacks", "Botan " + Botan::short_version_string() + " TLS has no ML-DSA signature schemes");
+            }
+            // Ed25519 is commented out of Botan's Signature_Scheme::all_available_schemes.
+            if(algo == "Ed25519") {
+               unsupported("lacks", "Botan " + Botan::short_version_string() + " TLS does not sign with Ed25519 certificates");
+            }
             if(!o.chain.empty()) {
                for(const auto& c : load_certs("chain", o.chain)) {
                   if(!(c == m_chain[0])) {
@@ -429,8 +447,6 @@ class Credentials final : public Botan::Credentials_Manager {
             }
          }
       }
-
-      const Botan::X509_Certificate* leaf() const { return m_chain.empty() ? nullptr : &m_chain[0]; }
 
       std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
                                                                              const std::string&) override {
