@@ -933,8 +933,16 @@ static void server_exchange(PRFileDesc *ssl, Conn *c) {
   if (write_all(ssl, buf, strlen(buf))) set_error(c, "writing the echo: %s", nss_error());
 }
 
+/* The exchange is a few small records each way: without TCP_NODELAY, Nagle's algorithm and
+ * the peer's delayed ACK add tens of milliseconds to every run. */
+static void no_delay(PRFileDesc *tcp) {
+  PRSocketOptionData opt = {.option = PR_SockOpt_NoDelay, .value.no_delay = PR_TRUE};
+  PR_SetSocketOption(tcp, &opt);
+}
+
 static int serve_one(PRFileDesc *model, PRFileDesc *tcp) {
   Conn c = {.alert_code = -1};
+  no_delay(tcp);
   PRFileDesc *ssl = SSL_ImportFD(model, tcp);
   if (!ssl) fatal_setup("SSL_ImportFD");
   watch_alerts(ssl, &c);
@@ -1069,6 +1077,7 @@ static PRFileDesc *connect_loopback(Conn *c) {
     PR_Close(tcp);
     return NULL;
   }
+  no_delay(tcp);
   return tcp;
 }
 
