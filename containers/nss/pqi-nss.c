@@ -419,6 +419,8 @@ static int pem_blocks(const char *flag, const char *path, const char *label, SEC
 
 /* ------------------------------------------------------------------ credentials */
 
+static const char *key_type(CERTCertificate *cert);
+
 typedef struct {
   CERTCertificate *leaf;
   SECKEYPrivateKey *key;
@@ -464,6 +466,9 @@ static int load_credential(Options *o, Credential *c) {
   pem_blocks("key", o->key, "PRIVATE KEY", key, 1);
   int n_extra = o->chain ? pem_blocks("chain", o->chain, "CERTIFICATE", extra, 16) : 0;
   c->leaf = decode_cert(&leaf[0], "cert");
+  /* libssl signs with no Ed25519 scheme: as a client NSS would silently send no certificate. */
+  if (key_type(c->leaf) && !strcmp(key_type(c->leaf), "ed25519"))
+    unsupported("lacks", "NSS %s libssl has no Ed25519 signature scheme", NSS_VERSION);
   c->chain = chain_list(&leaf[0], extra, n_extra);
   PK11SlotInfo *slot = PK11_GetInternalKeySlot();
   SECItem nickname = {siBuffer, (unsigned char *)"pqi", 3};
