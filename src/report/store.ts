@@ -168,6 +168,10 @@ export class RunStore {
     Deno.mkdirSync(dirOf(this.path), { recursive: true });
     Deno.writeTextFileSync(tmp, JSON.stringify(this.report));
     Deno.renameSync(tmp, this.path);
+    // The report now holds everything the journal did: a reader takes the report.
+    try {
+      Deno.removeSync(this.files.journal);
+    } catch { /* not there */ }
   }
 
   private seal(opts: { regressions?: string[]; interrupted?: string }): void {
