@@ -112,6 +112,8 @@ export function whyUnsupported(
   config: EndpointConfig,
   /** The exchange is one HTTP request: the client is a browser. */
   http = false,
+  /** The certificate the other side will present, which this side must verify. */
+  peerCertificate?: EndpointConfig["certificate"],
 ): string | null {
   const feature = (f: Feature) => entry(caps, role, "features", f);
   const need: [string, Support][] = [[role, feature(role)]];
@@ -136,6 +138,12 @@ export function whyUnsupported(
     need.push([
       `${config.certificate} certificate`,
       entry(caps, role, "certificates", config.certificate),
+    ]);
+  }
+  if (peerCertificate) {
+    need.push([
+      `verifying a ${peerCertificate} certificate`,
+      entry(caps, role, "certificates", peerCertificate),
     ]);
   }
   if (config.clientAuth) need.push(["client certificates", feature("clientAuth")]);

@@ -53,7 +53,13 @@ export function refusal(
   http = false,
 ): string | null {
   const config = role === "client" ? c.client : c.server;
-  const why = whyUnsupported(impl.capabilities, role, config, http) ??
+  // A client verifies the server's certificate; a server verifies a client's when it asks for one.
+  const peer = role === "client"
+    ? c.server.certificate
+    : c.server.clientAuth && c.client.clientAuth
+    ? c.client.certificate
+    : undefined;
+  const why = whyUnsupported(impl.capabilities, role, config, http, peer) ??
     impl.refuse?.(role, config) ?? null;
   return why ? `${impl.id} as ${role}: ${why}` : null;
 }
