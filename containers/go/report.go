@@ -76,7 +76,8 @@ func (r *report) fillState(cs tls.ConnectionState) {
 		// crypto/tls implements psk_dhe_ke only: it offers no other mode and resumes only with it.
 		r.PskMode = ptr("psk_dhe_ke")
 	}
-	if len(cs.PeerCertificates) > 0 {
+	// A resumed connection carries the first one's certificates; the peer presented none now.
+	if len(cs.PeerCertificates) > 0 && !cs.DidResume {
 		r.PeerCertificate = describe(cs.PeerCertificates[0])
 	}
 	if len(cs.LocalCertificate) > 0 {
