@@ -1,0 +1,3 @@
+module pqinterop/pqi-go
+
+go 1.27
