@@ -349,11 +349,11 @@ failed(Role, R0, Reason) ->
 with_events(R = #{role := Role}) ->
     Events = events(),
     Own = fun(Dir) -> (Role =:= server) =:= (Dir =:= outbound) end, % a message the server sent
-    Hrr = [x || {_, {server_hello, _, ?HRR_RANDOM, _, _, _, _}} <- Events],
+    Hrr = [x || {_, {server_hello, _, ?HRR_RANDOM, _, _, _}} <- Events],
     Schemes = [A || {Dir, {certificate_verify_1_3, A, _}} <- Events, Own(Dir)],
     Mine = [Der || {outbound, {certificate_1_3, _, [{certificate_entry, Der, _} | _]}} <- Events],
-    EarlyOffered = [x || {_, {client_hello, _, _, _, _, _, _, #{early_data := _}}} <- Events],
-    EarlyAccepted = [x || {_, {encrypted_extensions, #{early_data := _}}} <- Events],
+    EarlyOffered = [x || {_, {client_hello, _, _, _, _, _, #{early_data := E}}} <- Events, E =/= undefined],
+    EarlyAccepted = [x || {_, {encrypted_extensions, #{early_data := E}}} <- Events, E =/= undefined],
     R#{helloRetryRequest => case maps:get(handshakeDone, R, false) of true -> Hrr =/= []; false -> null end,
        signatureScheme => case Schemes of [A | _] -> name_of(A, ?SCHEMES); [] -> null end,
        certificate => case Mine of [Der | _] -> describe(Der); [] -> null end,
