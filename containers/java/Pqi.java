@@ -549,6 +549,7 @@ public final class Pqi {
     static String keyType(PublicKey k) {
       if (k instanceof ECPublicKey ec) return "ecdsa-p" + ec.getParams().getCurve().getField().getFieldSize();
       if (k instanceof RSAPublicKey rsa) return "rsa" + rsa.getModulus().bitLength();
+      if (k instanceof EdECPublicKey ed) return ed.getParams().getName().toLowerCase(Locale.ROOT);
       return k.getAlgorithm().toLowerCase(Locale.ROOT).replace("-", "");
     }
 
