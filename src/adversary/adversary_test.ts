@@ -335,7 +335,8 @@ Deno.test("adversary: composeHooks chains rewrites and refuses two record-size d
   equal(a.keyShare!("x25519", new Uint8Array(10)).length, 8);
   equal(a.writes!(new Uint8Array(5)).length, 4);
   throws(
-    () => composeHooks([{ recordSizes: (_t, n) => [n] }, { recordSizes: (_t, n) => [n] }]),
+    () =>
+      composeHooks([{ records: (_t, n) => [{ size: n }] }, { records: (_t, n) => [{ size: n }] }]),
     AdversaryError,
   );
 });

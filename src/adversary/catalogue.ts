@@ -27,6 +27,7 @@ import {
   respondToShare,
   withCoefficient,
 } from "../tls/groups.ts";
+import type { RecordPlan } from "../tls/hooks.ts";
 import { EXTENSIONS, type GroupName, GROUPS } from "../tls/names.ts";
 import {
   type AdversaryContext,
@@ -546,11 +547,13 @@ export const CATALOGUE: Misbehaviour[] = [
       const size = dflt === 1 ? 1 : Math.max(1, num(p, "size", dflt));
       return {
         hooks: {
-          recordSizes(contentType, length) {
-            if (contentType !== 22 || length <= size) return [length];
+          records(contentType, length) {
+            if (contentType !== 22 || length <= size) return [{ size: length }];
             applied();
-            const out: number[] = [];
-            for (let left = length; left > 0; left -= size) out.push(Math.min(size, left));
+            const out: RecordPlan[] = [];
+            for (let left = length; left > 0; left -= size) {
+              out.push({ size: Math.min(size, left) });
+            }
             return out;
           },
         },

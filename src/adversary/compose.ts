@@ -1,6 +1,6 @@
 // Misbehaviours by name: "NAME[:k=v,…]" parsed and written back, refused with a sentence when the
 // configuration gives them nothing to change, and several built into one Hooks value (rewrites
-// chain, writes are cut again piece by piece, only one may decide record sizes).
+// chain, writes are cut again piece by piece, only one may decide the records).
 
 import type { MisbehaviourSpec } from "../contract/config.ts";
 import type { Transport } from "../tls/connection.ts";
@@ -105,7 +105,7 @@ export function buildAdversary(specs: MisbehaviourSpec[], ctx: AdversaryContext)
 
 /**
  * One Hooks value running each of `list` in turn: rewrites chain (the later sees the earlier's
- * result), writes are cut again piece by piece, and only one may decide record sizes.
+ * result), writes are cut again piece by piece, and only one may decide the records.
  */
 export function composeHooks(list: Hooks[]): Hooks {
   const defined = <K extends keyof Hooks>(k: K) => list.filter((h) => h[k]).map((h) => h[k]!);
@@ -120,9 +120,9 @@ export function composeHooks(list: Hooks[]): Hooks {
   if (ks.length) out.keyShare = (g, s) => ks.reduce((acc, f) => f(g, acc), s);
   const hs = defined("handshake");
   if (hs.length) out.handshake = (m) => hs.reduce((acc, f) => f(acc), m);
-  const rs = defined("recordSizes");
-  if (rs.length > 1) throw new AdversaryError("two misbehaviours both decide record sizes");
-  if (rs.length) out.recordSizes = rs[0];
+  const rs = defined("records");
+  if (rs.length > 1) throw new AdversaryError("two misbehaviours both decide the records");
+  if (rs.length) out.records = rs[0];
   const ws = defined("writes");
   if (ws.length) out.writes = (b) => ws.reduce<Uint8Array[]>((acc, f) => acc.flatMap(f), [b]);
   return out;

@@ -49,6 +49,7 @@ import {
 } from "./extensions.ts";
 import { type ClientKeyShare, generateClientShare } from "./groups.ts";
 import {
+  checkFinished,
   type CipherSuite,
   finishedVerifyData,
   KeySchedule,
@@ -346,7 +347,9 @@ export class TlsClient extends TlsEndpoint {
       );
     }
     if (sh.legacyVersion !== TLS12) {
-      throw new TlsAlert("protocol_version", `ServerHello.legacy_version is ${sh.legacyVersion}`);
+      // RFC 9846 E.5 for 0x0300 and below; §4.2.3 (legacy_version MUST be 0x0303) otherwise.
+      const v = `0x${sh.legacyVersion.toString(16).padStart(4, "0")}`;
+      throw new TlsAlert("protocol_version", `ServerHello.legacy_version is ${v}, not 0x0303`);
     }
     if (!equalBytes(sh.sessionId, this.hello.sessionId)) {
       throw new TlsAlert("illegal_parameter", "legacy_session_id_echo differs from what we sent");
@@ -719,18 +722,6 @@ export class TlsClient extends TlsEndpoint {
       type: "certificate_verify",
       body: { scheme: SIGNATURE_SCHEMES[scheme], signature },
     }));
-  }
-}
-
-export function checkFinished(got: Uint8Array, expected: Uint8Array, who: string): void {
-  if (got.length !== expected.length) {
-    throw new TlsAlert(
-      "decode_error",
-      `${who} Finished has ${got.length} bytes of verify_data, expected ${expected.length}`,
-    );
-  }
-  if (!equalBytes(got, expected)) {
-    throw new TlsAlert("decrypt_error", `${who} Finished verify_data does not match`);
   }
 }
 

@@ -11,7 +11,6 @@
 
 import { TlsAlert } from "./alert.ts";
 import { checkCertificateVerify, chooseScheme, signedContent } from "./auth.ts";
-import { checkFinished } from "./client.ts";
 import { equalBytes, toHex } from "./codec.ts";
 import { DEFAULT_GROUPS, DEFAULT_SCHEMES, DEFAULT_SUITES, type ServerConfig } from "./config.ts";
 import type { Transport } from "./connection.ts";
@@ -41,6 +40,7 @@ import {
 } from "./extensions.ts";
 import { respondToShare } from "./groups.ts";
 import {
+  checkFinished,
   type CipherSuite,
   finishedVerifyData,
   KeySchedule,
@@ -283,6 +283,18 @@ export class TlsServer extends TlsEndpoint {
   }
 
   private checkVersion(ch: ClientHello): void {
+    // Whatever supported_versions says: 0x0300 is refused outright (RFC 9846 E.5), and below
+    // 0x0303 no TLS 1.3 client writes it (§4.2.2: legacy_version MUST be 0x0303), as OpenSSL
+    // also refuses.
+    if (ch.legacyVersion < TLS12) {
+      const v = `0x${ch.legacyVersion.toString(16).padStart(4, "0")}`;
+      throw new TlsAlert(
+        "protocol_version",
+        ch.legacyVersion <= 0x0300
+          ? `ClientHello.legacy_version is ${v} (SSL 3.0 or older), which RFC 9846 E.5 refuses`
+          : `ClientHello.legacy_version is ${v}; a TLS 1.3 ClientHello sets 0x0303 (RFC 9846 §4.2.2)`,
+      );
+    }
     const versions = getExtension(ch.extensions, SUPPORTED_VERSIONS_CLIENT, "ClientHello");
     if (!versions || !versions.includes(TLS13)) {
       throw new TlsAlert(
@@ -292,8 +304,8 @@ export class TlsServer extends TlsEndpoint {
           : "ClientHello without supported_versions (TLS 1.2 or older)",
       );
     }
-    // legacy_version is not checked: with supported_versions present it "MUST NOT" be used for
-    // version negotiation (RFC 9846 §4.3.1).
+    // Beyond the floor above, legacy_version is not used: with supported_versions present it
+    // "MUST NOT" be used for version negotiation (RFC 9846 §4.3.1).
     if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
       throw new TlsAlert("illegal_parameter", "legacy_compression_methods must be exactly [0]");
     }
