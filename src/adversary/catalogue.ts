@@ -38,6 +38,7 @@ import {
   type Params,
   str,
 } from "./context.ts";
+import { RECORD_MISBEHAVIOURS } from "./records.ts";
 import {
   componentRange,
   finalClientHello,
@@ -51,6 +52,8 @@ import {
   isX25519,
   needPsk,
   OTHER_CT,
+  POINT_FORMS,
+  reencodePoint,
   refuseShare,
   shareHook,
   splice,
@@ -152,6 +155,36 @@ export const CATALOGUE: Misbehaviour[] = [
         const point = share.slice(r.start, r.end);
         point[point.length - 1] ^= 1; // Y±1: for a given X only Y and p−Y are on the curve
         return splice(share, r.start, r.end, point);
+      });
+    },
+  },
+  {
+    name: "ec-point-format",
+    description:
+      "the P-256/P-384 point in the share is sent compressed, in X9.62 hybrid form or as the " +
+      "point at infinity instead of uncompressed",
+    roles: ["client", "server"],
+    appliesTo: "groups with a NIST curve component (secp256r1, secp384r1 and their hybrids)",
+    params: {
+      form: `one of ${POINT_FORMS.join(", ")} (required)`,
+      group: "which share (default: first that fits)",
+    },
+    refuse(ctx, p) {
+      const form = str(p, "form");
+      if (!form || !POINT_FORMS.includes(form)) return `needs form=${POINT_FORMS.join("|")}`;
+      return refuseShare("a share with a P-256/P-384 component", hasComponent(isNist))(ctx, p);
+    },
+    build(ctx, p, applied) {
+      const form = str(p, "form")!;
+      return shareHook(ctx, p, hasComponent(isNist), applied, (g, share, side) => {
+        const r = componentRange(g, side, isNist)!;
+        const width = isHybrid(g) ? r.end - r.start : null;
+        return splice(
+          share,
+          r.start,
+          r.end,
+          reencodePoint(share.slice(r.start, r.end), form, width),
+        );
       });
     },
   },
@@ -560,6 +593,7 @@ export const CATALOGUE: Misbehaviour[] = [
       };
     },
   })),
+  ...RECORD_MISBEHAVIOURS,
 ];
 
 function orderParam(ctx: AdversaryContext, p: Params): GroupName[] {

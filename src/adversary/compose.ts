@@ -86,6 +86,9 @@ export function buildAdversary(specs: MisbehaviourSpec[], ctx: AdversaryContext)
   const pauseLists = parts.map((p) => p.pauses).filter((p): p is number[] => p !== undefined);
   if (pauseLists.length > 1) throw new AdversaryError("two misbehaviours both pace the writes");
   const pauses = pauseLists[0] ?? [];
+  const sentInstead = parts.flatMap((p) => (p.sentInstead ? [p.sentInstead] : []));
+  if (sentInstead.length > 1) throw new AdversaryError("two misbehaviours both replace a flight");
+  const patience = parts.flatMap((p) => (p.patienceMs === undefined ? [] : [p.patienceMs]));
   const paced = (t: Transport): Transport => {
     if (pauseLists.length === 0) return t;
     // Without Nagle each paced write leaves as its own TCP segment.
@@ -100,7 +103,14 @@ export function buildAdversary(specs: MisbehaviourSpec[], ctx: AdversaryContext)
       close: () => t.close(),
     };
   };
-  return { hooks, pauses, state, paced };
+  return {
+    hooks,
+    pauses,
+    state,
+    paced,
+    sentInstead: sentInstead[0],
+    patienceMs: patience.length ? Math.min(...patience) : undefined,
+  };
 }
 
 /**

@@ -129,7 +129,15 @@ export class Connection {
       }
       if (n === null) return null;
       this.bytesReceived += n;
-      this.inbox.push(...this.splitter.feed(buf.subarray(0, n)));
+      try {
+        this.inbox.push(...this.splitter.feed(buf.subarray(0, n)));
+      } catch (e) {
+        // A type TLS does not define says more than the length after it ("HTTP/" reads as a
+        // 20,527-byte record): unexpected_message first, record_overflow for real TLS headers.
+        const header = this.splitter.partialHeader;
+        if (header) this.checkHeader(header.contentType, null);
+        throw e;
+      }
     }
     const rec = this.inbox.shift()!;
     try {
