@@ -37,6 +37,8 @@ export interface PeerIo {
 
 /** A peer that stops talking must not hold a connection (or --count) forever. */
 const CONNECTION_TIMEOUT_MS = 30_000;
+/** How long a misbehaving server waits, after its answer, for the client's close or alert. */
+const LINGER_MS = 1_000;
 
 const encoder = new TextEncoder();
 const errorText = (e: unknown): string => e instanceof Error ? e.message : String(e);
@@ -191,6 +193,9 @@ async function serveOne(conn: Transport, config: ServerConfig, o: PeerOptions, i
     // Early data is not echoed: like the libraries' servers, we echo only the line that follows.
     server.takeEarlyData();
     await answer(server, Boolean(o.http));
+    // A misbehaving server stays a moment to hear the client out: what it objects to after the
+    // handshake (a ticket split around data) it says after our answer, or not at all.
+    if (adv) await server.conn.readPendingAlert(LINGER_MS);
     await server.close();
   } catch (e) {
     if (!(e instanceof TlsAlert || e instanceof PeerClosed)) extra.error = errorText(e);
