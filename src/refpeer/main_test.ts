@@ -139,7 +139,11 @@ Deno.test("cli: usage mistakes are one line on stderr and exit 2", async (t) => 
   const cases: [string, string[], RegExp][] = [
     ["unknown flag", ["client", "--port", "1", "--bogus"], /unknown client flag "--bogus"/],
     ["unknown group", ["client", "--port", "1", "--groups", "x25519,nope"], /unknown name "nope"/],
-    ["server-only flag on a client", ["client", "--prefer-hrr"], /--prefer-hrr is not a client flag/],
+    [
+      "server-only flag on a client",
+      ["client", "--prefer-hrr"],
+      /--prefer-hrr is not a client flag/,
+    ],
     [
       "unreadable file",
       ["client", "--port", "1", "--ca", "/nonexistent/ca.pem"],

@@ -53,13 +53,19 @@ export interface RecordedCell {
 }
 
 /** Runs one case for one client × server pair and returns it with its evidence. */
-export async function recordCell(caseId: string, client = "ts", server = "ts"): Promise<RecordedCell> {
+export async function recordCell(
+  caseId: string,
+  client = "ts",
+  server = "ts",
+): Promise<RecordedCell> {
   let evidence: Evidence | null = null;
   const run = await recordRun(
     { cases: [caseId], clients: [client], servers: [server] },
     { keep: async (r) => void (evidence = await r.evidence(r.report.results[0])) },
   );
   const result = run.report.results[0];
-  if (!evidence) throw new Error(`${caseId}: no evidence recorded (${result.outcome}: ${result.reason})`);
+  if (!evidence) {
+    throw new Error(`${caseId}: no evidence recorded (${result.outcome}: ${result.reason})`);
+  }
   return { result, evidence, expected: run.report.cases[caseId].expected };
 }

@@ -175,8 +175,14 @@ Deno.test("loopback: every certificate kind signs with its scheme, as server and
         assertSuccess(r);
         equal(r.client.signatureScheme, SCHEME_OF[kind]);
         equal(r.server.signatureScheme, SCHEME_OF[kind]);
-        deepEqual(r.client.peerCertificate, { subject: `O=pqinterop, CN=${kind} leaf`, keyType: kind });
-        deepEqual(r.server.peerCertificate, { subject: `O=pqinterop, CN=${kind} leaf`, keyType: kind });
+        deepEqual(r.client.peerCertificate, {
+          subject: `O=pqinterop, CN=${kind} leaf`,
+          keyType: kind,
+        });
+        deepEqual(r.server.peerCertificate, {
+          subject: `O=pqinterop, CN=${kind} leaf`,
+          keyType: kind,
+        });
         // Each side also says which certificate it presented itself.
         deepEqual(r.server.certificate, r.client.peerCertificate);
         deepEqual(r.client.certificate, r.server.peerCertificate);
