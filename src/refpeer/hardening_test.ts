@@ -8,6 +8,9 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { main } from "./main.ts";
 import { TlsServer } from "../tls/server.ts";
+import { TlsClient } from "../tls/client.ts";
+import { buildAdversary, parseMisbehaviour } from "../adversary/compose.ts";
+import { contextOf } from "../adversary/context.ts";
 import { type AlertName, ALERTS, nameOf } from "../tls/names.ts";
 import type { ConnectionSummary } from "../tls/summary.ts";
 import { testPki, traditionalKeyPem, writeTestPki } from "../testing/pki.ts";
@@ -278,3 +281,22 @@ Deno.test("hardening: --key takes SEC 1 and PKCS#1 files; a bad one is one line 
   );
   ok(!/sending|internal_error|alert/.test(err[0]), err[0]);
 });
+
+// The client's side of §5.1 after the handshake: its KeyUpdate cut around application data, or
+// an empty alert in front of it, at the peer program as server.
+for (const hook of ["record-between-fragments:key=application", "empty-alert:key=application"]) {
+  Deno.test(`hardening: the server answers ${hook} (a KeyUpdate) with unexpected_message`, async () => {
+    const tls = await testPki();
+    const s = await peerServer(CERT);
+    const config = { serverName: "localhost", trustAnchors: [tls.ca] };
+    const adv = buildAdversary([parseMisbehaviour(hook)], contextOf("client", {}));
+    const tcp = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    const client = new TlsClient(tcp, { ...config, hooks: adv.hooks });
+    await client.handshake();
+    await client.conn.keyUpdate(false);
+    await client.read().catch(() => {});
+    deepEqual(adv.state.applied, [hook]);
+    received(client.summary() as Line, "unexpected_message");
+    sent((await s.done).lines[0], "unexpected_message");
+  });
+}
