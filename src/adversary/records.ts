@@ -46,6 +46,12 @@ const keyParam = (p: Params): string => {
   return key;
 };
 
+/** `refuse` for the record misbehaviours: any configuration will do, but key= must be known. */
+function checkKey(_ctx: unknown, p: Params): string | null {
+  keyParam(p); // throws with the reason when key= is neither
+  return null;
+}
+
 /** A hello's legacy_version: a number, or hex as 0x0300. */
 function versionParam(p: Params): number {
   const v = str(p, "version") ?? "0x0300";
@@ -100,7 +106,7 @@ export const RECORD_MISBEHAVIOURS: Misbehaviour[] = [
     roles: ["client", "server"],
     appliesTo: "any configuration (the server's EncryptedExtensions flight, the client's Finished)",
     params: { key: "handshake (default) | application: the key of the flight it precedes" },
-    refuse: (_ctx, p) => (keyParam(p), null),
+    refuse: checkKey,
     build(_ctx, p, applied) {
       const insert = { contentType: CT.alert, content: new Uint8Array(0) };
       return {
@@ -149,7 +155,7 @@ export const RECORD_MISBEHAVIOURS: Misbehaviour[] = [
     roles: ["client", "server"],
     appliesTo: "any configuration (inside Finished; with key=application, a ticket or KeyUpdate)",
     params: { key: "handshake (default) | application: the flight whose last message is split" },
-    refuse: (_ctx, p) => (keyParam(p), null),
+    refuse: checkKey,
     build(_ctx, p, applied) {
       const insert = {
         contentType: CT.application_data,
@@ -172,7 +178,10 @@ export const RECORD_MISBEHAVIOURS: Misbehaviour[] = [
     roles: ["client", "server"],
     appliesTo: "any configuration",
     params: { version: "the legacy_version, e.g. 0x0300 (default) or 0x0301" },
-    refuse: (_ctx, p) => (versionParam(p), null),
+    refuse(_ctx, p) {
+      versionParam(p); // throws with the reason when it is not a version
+      return null;
+    },
     build(_ctx, p, applied) {
       const legacyVersion = versionParam(p);
       return {
