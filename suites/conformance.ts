@@ -33,6 +33,8 @@ interface Spec {
   library: EndpointConfig;
   expect: Expectation;
   source: string;
+  /** This case's own verdict hints, on top of the misbehaviour's. */
+  hints?: VerdictHints;
 }
 
 /**
@@ -67,7 +69,9 @@ function conformanceCase(s: Spec): Case {
       misbehaviour: { name: s.misbehaviour, ...(s.params ? { params: s.params } : {}) },
       roleUnderTest: s.roleUnderTest,
       source: s.source,
-      ...(VERDICT_HINTS[s.misbehaviour] ? { hints: VERDICT_HINTS[s.misbehaviour] } : {}),
+      ...(VERDICT_HINTS[s.misbehaviour] || s.hints
+        ? { hints: { ...VERDICT_HINTS[s.misbehaviour], ...s.hints } }
+        : {}),
     },
   };
 }
@@ -142,6 +146,33 @@ const SRC = {
     "segments must be reassembled",
   records: "RFC 9846 §5.1: handshake messages MAY be fragmented across several records " +
     "(record layer fragmentation: a handshake message may span records)",
+  emptyAlert: "RFC 9846 §5.4: implementations MUST NOT send Handshake and Alert records that " +
+    "have a zero-length TLSInnerPlaintext.content; if such a message is received, the receiving " +
+    "implementation MUST terminate the connection with an unexpected_message alert",
+  padding: "RFC 9846 §5.4: the presence of padding does not change the overall record size " +
+    "limitations: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets; §5.2 and " +
+    "§6.2: a record over the limit is answered with record_overflow",
+  interleaved: "RFC 9846 §5.1: handshake messages MUST NOT be interleaved with other record " +
+    "types: if a handshake message is split over two or more records, there MUST NOT be any " +
+    "other records between them; §5: an unexpected record is unexpected_message",
+  legacyVersion: "RFC 9846 §E.5: any endpoint receiving a Hello message with " +
+    "ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300 MUST abort the " +
+    "handshake with a protocol_version alert",
+  notTls: (what: string) =>
+    `RFC 9846 §5: if a TLS implementation receives an unexpected record type, it MUST terminate ` +
+    `the connection with an unexpected_message alert (${what} is no TLS content type)`,
+  sslv2: "; §E.5: implementations MUST NOT negotiate TLS 1.3 using an SSL 2.0 compatible " +
+    "CLIENT-HELLO (refusing it with protocol_version is also correct)",
+  overlong: "RFC 9846 §5.1, §5.2: a record longer than 2^14 bytes in the clear (2^14 + 256 " +
+    "protected) MUST be answered with record_overflow; the header alone (length 65535) shows it",
+  pointFormat: (g: GroupName) =>
+    `RFC 9846 §4.3.8.2: ECDHE shares are UncompressedPointRepresentation (legacy_form = 4), TLS ` +
+    `1.3 has "a single point format for each curve", and peers MUST validate each other's ` +
+    `public value` +
+    (isHybrid(g)
+      ? "; RFC 10024 §3.1: the hybrid's ECDH part is that uncompressed point and a failed " +
+        "check is illegal_parameter"
+      : "; §6.2: a field out of its specified range is also decode_error"),
 };
 
 // ---------------------------------------------------------------- the library is the server
@@ -536,4 +567,130 @@ const vsClient: Spec[] = [
   },
 ];
 
-export const conformance: Case[] = [...vsServer, ...vsClient].map(conformanceCase);
+// ---------------------------------------------------------------- records, versions, openings
+
+/**
+ * The rules of the record layer and the first bytes, aimed at both roles: the reference peer
+ * plays the other side with X25519MLKEM768 (or the case's own group) and the library must answer
+ * with `alert`. A client's misbehaviour here comes in its Finished, after the server's flight.
+ */
+function bothRoles(
+  r: {
+    misbehaviour: string;
+    params?: Params;
+    variant: string;
+    title: string;
+    alert: AlertName;
+    source: string;
+    group?: GroupName;
+    roles?: Role[];
+    hints?: VerdictHints;
+    lateClient?: boolean;
+  },
+): Spec[] {
+  const g = r.group ?? "X25519MLKEM768";
+  return (r.roles ?? ["server", "client"] as Role[]).map((roleUnderTest): Spec => ({
+    misbehaviour: r.misbehaviour,
+    ...(r.params ? { params: r.params } : {}),
+    variant: r.variant,
+    title: `${r.title} (${roleUnderTest === "server" ? "client" : "server"} misbehaves)`,
+    roleUnderTest,
+    adversary: roleUnderTest === "server" ? { groups: [g] } : server(g),
+    library: roleUnderTest === "server" ? server(g) : { groups: [g] },
+    expect: alert(roleUnderTest, r.alert),
+    source: r.source,
+    ...(r.hints || (r.lateClient && roleUnderTest === "server")
+      ? {
+        hints: {
+          ...r.hints,
+          ...(r.lateClient && roleUnderTest === "server" ? { afterServerFlight: true } : {}),
+        },
+      }
+      : {}),
+  }));
+}
+
+const POINT_FORMS = ["compressed-02", "compressed-03", "hybrid-06", "hybrid-07", "infinity"];
+const EC_GROUPS: GroupName[] = ["secp256r1", "secp384r1", ...NIST_HYBRIDS];
+
+const recordRules: Spec[] = [
+  ...bothRoles({
+    misbehaviour: "empty-alert",
+    variant: "handshake",
+    title: "A protected Alert record with no content before the encrypted flight",
+    alert: "unexpected_message",
+    source: SRC.emptyAlert,
+    lateClient: true,
+  }),
+  ...([["by-one", 16386], ["largest", 16624]] as const).flatMap(([variant, inner]) =>
+    bothRoles({
+      misbehaviour: "padding-overflow",
+      params: { inner },
+      variant,
+      title: `The record holding Finished padded to a ${inner}-byte TLSInnerPlaintext`,
+      alert: "record_overflow",
+      source: SRC.padding,
+      lateClient: true,
+    })
+  ),
+  ...bothRoles({
+    misbehaviour: "record-between-fragments",
+    variant: "finished",
+    title: "An application_data record between two fragments of Finished",
+    alert: "unexpected_message",
+    source: SRC.interleaved,
+    lateClient: true,
+  }),
+  ...bothRoles({
+    misbehaviour: "legacy-version",
+    params: { version: "0x0300" },
+    variant: "0x0300",
+    title: "Hello with legacy_version 0x0300",
+    alert: "protocol_version",
+    source: SRC.legacyVersion,
+  }),
+  ...bothRoles({
+    misbehaviour: "non-tls-opening",
+    params: { bytes: "sslv2" },
+    variant: "sslv2",
+    title: "An SSLv2-format CLIENT-HELLO instead of a ClientHello",
+    alert: "unexpected_message",
+    source: SRC.notTls("0x80, the first byte of an SSLv2 header,") + SRC.sslv2,
+    roles: ["server"],
+    hints: { alternatives: ["protocol_version"] },
+  }),
+  ...bothRoles({
+    misbehaviour: "non-tls-opening",
+    params: { bytes: "http" },
+    variant: "http",
+    title: "Plain HTTP instead of TLS (a request to the server, a response to the client)",
+    alert: "unexpected_message",
+    source: SRC.notTls('"G" (0x47) of an HTTP request or "H" (0x48) of a response'),
+  }),
+  ...bothRoles({
+    misbehaviour: "non-tls-opening",
+    params: { bytes: "overlong" },
+    variant: "overlong",
+    title: "A handshake record header claiming 65535 bytes, and nothing after it",
+    alert: "record_overflow",
+    source: SRC.overlong,
+  }),
+  ...EC_GROUPS.flatMap((g) =>
+    POINT_FORMS.flatMap((form) =>
+      bothRoles({
+        misbehaviour: "ec-point-format",
+        params: { form },
+        variant: `${g}-${form}`,
+        title: `${g} share whose ${
+          g.startsWith("secp384") || g.startsWith("SecP384") ? "P-384" : "P-256"
+        } point is ${form === "infinity" ? "the point at infinity" : `in ${form} form`}`,
+        group: g,
+        alert: "illegal_parameter",
+        source: SRC.pointFormat(g),
+        ...(isHybrid(g) ? {} : { hints: { alternatives: ["decode_error"] } }),
+      })
+    )
+  ),
+];
+
+export const conformance: Case[] = [...vsServer, ...vsClient, ...recordRules].map(conformanceCase);

@@ -12,6 +12,8 @@ import {
   refuseMisbehaviour,
 } from "./compose.ts";
 import { CATALOGUE } from "./catalogue.ts";
+import { reencodePoint } from "./surgery.ts";
+import { p256, p384 } from "@noble/curves/nist.js";
 import { type AdversaryRole, duel, type DuelOptions } from "../testing/adversary.ts";
 import { fromHex } from "../tls/codec.ts";
 import { parseFlags } from "../cli/flags.ts";
@@ -19,6 +21,7 @@ import { PEER_FLAGS } from "../refpeer/flags.ts";
 import { coefficientAt, firstUnreducedCoefficient, generateClientShare } from "../tls/groups.ts";
 import type { AlertName, GroupName } from "../tls/names.ts";
 import type { ExternalPskConfig } from "../tls/psk.ts";
+import { TicketIssuer, TicketStore } from "../tls/tickets.ts";
 
 const PSK: ExternalPskConfig = {
   identity: new TextEncoder().encode("Client_identity"),
@@ -251,6 +254,64 @@ const ROWS: Row[] = [
     opts: server(["one-byte-records"], only("x25519"), only("x25519")),
     expect: "handshake",
   },
+  // Record layer and openings (issue 15): the TS peer answers each at once, in both roles.
+  ...(["client", "server"] as const).flatMap((role): Row[] => {
+    const as = (hooks: string[], mine: { groups?: GroupName[] } = {}, theirs = {}) =>
+      role === "client" ? client(hooks, mine, theirs) : server(hooks, mine, theirs);
+    return [
+      { title: `empty-alert (${role})`, opts: as(["empty-alert"]), expect: "unexpected_message" },
+      {
+        title: `padding-overflow by one byte (${role})`,
+        opts: as(["padding-overflow"]),
+        expect: "record_overflow",
+      },
+      {
+        title: `padding-overflow to the largest record (${role})`,
+        opts: as(["padding-overflow:inner=16624"]),
+        expect: "record_overflow",
+      },
+      {
+        title: `record-between-fragments (${role})`,
+        opts: as(["record-between-fragments"]),
+        expect: "unexpected_message",
+      },
+      ...["0x0300", "0x0301"].map((v): Row => ({
+        title: `legacy-version ${v} (${role})`,
+        opts: as([`legacy-version:version=${v}`]),
+        expect: "protocol_version",
+      })),
+      ...([
+        ...(role === "client" ? [["sslv2", "unexpected_message"]] : []),
+        ["http", "unexpected_message"],
+        ["overlong", "record_overflow"],
+      ] as [string, AlertName][]).map(([bytes, expect]): Row => ({
+        title: `non-tls-opening ${bytes} (${role})`,
+        opts: as([`non-tls-opening:bytes=${bytes}`]),
+        expect,
+      })),
+      ...(["secp256r1", "SecP384r1MLKEM1024", "SecP256r1MLKEM768", "secp384r1"] as const)
+        .flatMap((g) =>
+          ["compressed-02", "compressed-03", "hybrid-06", "hybrid-07", "infinity"].map(
+            (form): Row => ({
+              title: `ec-point-format ${form} ${g} (${role})`,
+              opts: as([`ec-point-format:form=${form}`], only(g), only(g)),
+              expect: "illegal_parameter",
+            }),
+          )
+        ),
+    ];
+  }),
+  // After the handshake: a NewSessionTicket split around application data (§5.1 covers
+  // post-handshake messages too), and an empty alert before it.
+  ...["record-between-fragments:key=application", "empty-alert:key=application"].map(
+    (hook): Row => ({
+      title: `${hook} (server, in front of a NewSessionTicket)`,
+      opts: server([hook], { tickets: new TicketIssuer(), ticketCount: 1 }, {
+        tickets: new TicketStore(),
+      }),
+      expect: "unexpected_message",
+    }),
+  ),
 ];
 
 const other = (r: AdversaryRole): AdversaryRole => (r === "client" ? "server" : "client");
@@ -335,7 +396,8 @@ Deno.test("adversary: composeHooks chains rewrites and refuses two record-size d
   equal(a.keyShare!("x25519", new Uint8Array(10)).length, 8);
   equal(a.writes!(new Uint8Array(5)).length, 4);
   throws(
-    () => composeHooks([{ recordSizes: (_t, n) => [n] }, { recordSizes: (_t, n) => [n] }]),
+    () =>
+      composeHooks([{ records: (_t, n) => [{ size: n }] }, { records: (_t, n) => [{ size: n }] }]),
     AdversaryError,
   );
 });
@@ -387,4 +449,42 @@ Deno.test("cli: --misbehave repeats and keeps its order", () => {
     "one-byte-records",
   ], "client");
   deepEqual(values.misbehave, ["truncate-share:n=2", "one-byte-records"]);
+});
+
+Deno.test("adversary: ec-point-format re-encodes ±P, so only the encoding check can refuse it", () => {
+  for (const curve of [p256, p384]) {
+    const n = curve === p256 ? 32 : 48;
+    const ours = curve.utils.randomSecretKey();
+    const theirs = curve.utils.randomSecretKey();
+    const point = curve.getPublicKey(theirs, false);
+    const secret = curve.getSharedSecret(ours, point, true).slice(1);
+    for (const form of ["compressed-02", "compressed-03", "hybrid-06", "hybrid-07"]) {
+      const encoded = reencodePoint(point, form, null);
+      const odd = form.endsWith("3") || form.endsWith("7");
+      equal(
+        encoded[0],
+        { "compressed-02": 2, "compressed-03": 3, "hybrid-06": 6, "hybrid-07": 7 }[
+          form
+        ],
+      );
+      deepEqual(encoded.subarray(1, 1 + n), point.subarray(1, 1 + n), `${form}: same X`);
+      // As uncompressed again (the hybrid form's prefix swapped for 0x04; compressed decoded).
+      const plain = form.startsWith("hybrid")
+        ? Uint8Array.of(4, ...encoded.subarray(1))
+        : curve.Point.fromBytes(encoded).toBytes(false);
+      equal(plain[plain.length - 1] & 1, odd ? 1 : 0, `${form}: the prefix tells Y's parity`);
+      deepEqual(curve.getSharedSecret(ours, plain, true).slice(1), secret, `${form}: same secret`);
+    }
+    deepEqual(reencodePoint(point, "infinity", null), new Uint8Array(1));
+    deepEqual(reencodePoint(point, "infinity", 1 + 2 * n), new Uint8Array(1 + 2 * n));
+  }
+});
+
+Deno.test("adversary: a non-TLS opening is what sentHex shows, and the server answers at once", async () => {
+  const d = await duel(client(["non-tls-opening:bytes=sslv2"], {}));
+  equal(d.client.sentHex?.slice(0, 4), "8028");
+  equal(d.server.alert, "unexpected_message");
+  match(d.server.error ?? "", /type 128 \(0x80\).*SSLv2/);
+  // The server's answer is its alert, nothing else.
+  deepEqual(d.wire.alerts, [{ from: "server", level: "fatal", alert: "unexpected_message" }]);
 });

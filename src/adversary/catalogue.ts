@@ -27,6 +27,7 @@ import {
   respondToShare,
   withCoefficient,
 } from "../tls/groups.ts";
+import type { RecordPlan } from "../tls/hooks.ts";
 import { EXTENSIONS, type GroupName, GROUPS } from "../tls/names.ts";
 import {
   type AdversaryContext,
@@ -37,6 +38,7 @@ import {
   type Params,
   str,
 } from "./context.ts";
+import { RECORD_MISBEHAVIOURS } from "./records.ts";
 import {
   componentRange,
   finalClientHello,
@@ -50,6 +52,8 @@ import {
   isX25519,
   needPsk,
   OTHER_CT,
+  POINT_FORMS,
+  reencodePoint,
   refuseShare,
   shareHook,
   splice,
@@ -151,6 +155,36 @@ export const CATALOGUE: Misbehaviour[] = [
         const point = share.slice(r.start, r.end);
         point[point.length - 1] ^= 1; // Y±1: for a given X only Y and p−Y are on the curve
         return splice(share, r.start, r.end, point);
+      });
+    },
+  },
+  {
+    name: "ec-point-format",
+    description:
+      "the P-256/P-384 point in the share is sent compressed, in X9.62 hybrid form or as the " +
+      "point at infinity instead of uncompressed",
+    roles: ["client", "server"],
+    appliesTo: "groups with a NIST curve component (secp256r1, secp384r1 and their hybrids)",
+    params: {
+      form: `one of ${POINT_FORMS.join(", ")} (required)`,
+      group: "which share (default: first that fits)",
+    },
+    refuse(ctx, p) {
+      const form = str(p, "form");
+      if (!form || !POINT_FORMS.includes(form)) return `needs form=${POINT_FORMS.join("|")}`;
+      return refuseShare("a share with a P-256/P-384 component", hasComponent(isNist))(ctx, p);
+    },
+    build(ctx, p, applied) {
+      const form = str(p, "form")!;
+      return shareHook(ctx, p, hasComponent(isNist), applied, (g, share, side) => {
+        const r = componentRange(g, side, isNist)!;
+        const width = isHybrid(g) ? r.end - r.start : null;
+        return splice(
+          share,
+          r.start,
+          r.end,
+          reencodePoint(share.slice(r.start, r.end), form, width),
+        );
       });
     },
   },
@@ -546,17 +580,20 @@ export const CATALOGUE: Misbehaviour[] = [
       const size = dflt === 1 ? 1 : Math.max(1, num(p, "size", dflt));
       return {
         hooks: {
-          recordSizes(contentType, length) {
-            if (contentType !== 22 || length <= size) return [length];
+          records(contentType, length) {
+            if (contentType !== 22 || length <= size) return [{ size: length }];
             applied();
-            const out: number[] = [];
-            for (let left = length; left > 0; left -= size) out.push(Math.min(size, left));
+            const out: RecordPlan[] = [];
+            for (let left = length; left > 0; left -= size) {
+              out.push({ size: Math.min(size, left) });
+            }
             return out;
           },
         },
       };
     },
   })),
+  ...RECORD_MISBEHAVIOURS,
 ];
 
 function orderParam(ctx: AdversaryContext, p: Params): GroupName[] {

@@ -1,6 +1,6 @@
 // Misbehaviours by name: "NAME[:k=v,…]" parsed and written back, refused with a sentence when the
 // configuration gives them nothing to change, and several built into one Hooks value (rewrites
-// chain, writes are cut again piece by piece, only one may decide record sizes).
+// chain, writes are cut again piece by piece, only one may decide the records).
 
 import type { MisbehaviourSpec } from "../contract/config.ts";
 import type { Transport } from "../tls/connection.ts";
@@ -86,6 +86,9 @@ export function buildAdversary(specs: MisbehaviourSpec[], ctx: AdversaryContext)
   const pauseLists = parts.map((p) => p.pauses).filter((p): p is number[] => p !== undefined);
   if (pauseLists.length > 1) throw new AdversaryError("two misbehaviours both pace the writes");
   const pauses = pauseLists[0] ?? [];
+  const sentInstead = parts.flatMap((p) => (p.sentInstead ? [p.sentInstead] : []));
+  if (sentInstead.length > 1) throw new AdversaryError("two misbehaviours both replace a flight");
+  const patience = parts.flatMap((p) => (p.patienceMs === undefined ? [] : [p.patienceMs]));
   const paced = (t: Transport): Transport => {
     if (pauseLists.length === 0) return t;
     // Without Nagle each paced write leaves as its own TCP segment.
@@ -100,12 +103,19 @@ export function buildAdversary(specs: MisbehaviourSpec[], ctx: AdversaryContext)
       close: () => t.close(),
     };
   };
-  return { hooks, pauses, state, paced };
+  return {
+    hooks,
+    pauses,
+    state,
+    paced,
+    sentInstead: sentInstead[0],
+    patienceMs: patience.length ? Math.min(...patience) : undefined,
+  };
 }
 
 /**
  * One Hooks value running each of `list` in turn: rewrites chain (the later sees the earlier's
- * result), writes are cut again piece by piece, and only one may decide record sizes.
+ * result), writes are cut again piece by piece, and only one may decide the records.
  */
 export function composeHooks(list: Hooks[]): Hooks {
   const defined = <K extends keyof Hooks>(k: K) => list.filter((h) => h[k]).map((h) => h[k]!);
@@ -120,9 +130,9 @@ export function composeHooks(list: Hooks[]): Hooks {
   if (ks.length) out.keyShare = (g, s) => ks.reduce((acc, f) => f(g, acc), s);
   const hs = defined("handshake");
   if (hs.length) out.handshake = (m) => hs.reduce((acc, f) => f(acc), m);
-  const rs = defined("recordSizes");
-  if (rs.length > 1) throw new AdversaryError("two misbehaviours both decide record sizes");
-  if (rs.length) out.recordSizes = rs[0];
+  const rs = defined("records");
+  if (rs.length > 1) throw new AdversaryError("two misbehaviours both decide the records");
+  if (rs.length) out.records = rs[0];
   const ws = defined("writes");
   if (ws.length) out.writes = (b) => ws.reduce<Uint8Array[]>((acc, f) => acc.flatMap(f), [b]);
   return out;

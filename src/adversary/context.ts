@@ -52,6 +52,16 @@ export interface Adversary {
   hooks: Hooks;
   /** Pauses (ms) to take before the next transport writes, consumed one per write. */
   pauses: number[];
+  /**
+   * Bytes written in place of a flight (non-tls-opening): what the wire carried, where the
+   * transcript still shows the records the core meant to send.
+   */
+  sentInstead?: Uint8Array[];
+  /**
+   * How long to wait for the other side's answer before giving up, when the answer must come at
+   * once: a silent peer then shows as silent in seconds, not at the end of the cell.
+   */
+  patienceMs?: number;
 }
 
 export const str = (p: Params, k: string): string | undefined =>

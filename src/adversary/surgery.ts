@@ -2,6 +2,7 @@
 // cut one out or put another in, which shares a misbehaviour may touch, and the few ClientHello,
 // ServerHello and HelloRetryRequest rewrites the catalogue uses.
 
+import { p256, p384 } from "@noble/curves/nist.js";
 import { concat } from "../tls/codec.ts";
 import { encodeExtension, type Extension, KEY_SHARE_HRR } from "../tls/extensions.ts";
 import { COMPONENT_LAYOUT, type ComponentName } from "../tls/groups.ts";
@@ -56,6 +57,36 @@ export const X25519_LOW_ORDER: Record<string, string> = {
   p: "ed" + "ff".repeat(30) + "7f",
   "p+1": "ee" + "ff".repeat(30) + "7f",
 };
+
+// ---------------------------------------------------------------------------------------------
+// EC point encodings other than the uncompressed one
+
+/** SEC 1 §2.3.3 point forms a peer could send instead of 0x04 ‖ X ‖ Y. */
+export const POINT_FORMS = ["compressed-02", "compressed-03", "hybrid-06", "hybrid-07", "infinity"];
+
+/**
+ * The uncompressed point `point` (0x04 ‖ X ‖ Y) re-encoded in `form`, as ±P so the prefix's
+ * parity bit is the truth: x(s·(−P)) = x(s·P), so a peer that accepts the form derives the very
+ * secret the correct point would give, and only its encoding check can tell. The point at
+ * infinity is the single byte 0x00 where the share's length is free (the classic groups), and
+ * that byte zero-filled to the component's width inside a fixed-size hybrid share (`width`), so
+ * a hybrid case measures the point check rather than the share's length.
+ */
+export function reencodePoint(point: Uint8Array, form: string, width: number | null): Uint8Array {
+  const n = (point.length - 1) / 2;
+  if (form === "infinity") return width === null ? new Uint8Array(1) : new Uint8Array(width);
+  const x = point.subarray(1, 1 + n);
+  const y = point.subarray(1 + n);
+  const wantOdd = form.endsWith("3") || form.endsWith("7");
+  // −P = (x, p − y): p is odd, so negating flips the parity of y.
+  const flip = ((y[n - 1] & 1) === 1) !== wantOdd;
+  const curve = n === 32 ? p256 : p384;
+  const yBytes = flip ? curve.Point.fromBytes(point).negate().toBytes(false).subarray(1 + n) : y;
+  const prefix = form.startsWith("compressed") ? (wantOdd ? 0x03 : 0x02) : (wantOdd ? 0x07 : 0x06);
+  return form.startsWith("compressed")
+    ? concat(Uint8Array.of(prefix), x)
+    : concat(Uint8Array.of(prefix), x, yBytes);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Targets: which share a share-level misbehaviour changes

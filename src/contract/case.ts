@@ -44,6 +44,13 @@ export interface VerdictHints {
   mayAbortWith?: AlertName[];
   /** pq-in-tls12-hello: negotiating TLS 1.2 without a post-quantum group is also correct. */
   tls12Fallback?: boolean;
+  /** Other alerts the sources name for the same fault: any of them is as correct as `alert`. */
+  alternatives?: AlertName[];
+  /**
+   * The client misbehaves after the server's flight (in its Finished): the server's ServerHello
+   * is then no sign it carried on; its answer to our line is.
+   */
+  afterServerFlight?: boolean;
 }
 
 /**

@@ -16,7 +16,7 @@
 import type { Case } from "../contract/case.ts";
 import type { PeerReport } from "../contract/report.ts";
 import type { Classification, ConformanceFinding, Observation } from "../report/schema.ts";
-import { GROUPS, isPostQuantum, nameOf, type Role } from "../tls/names.ts";
+import { type AlertName, GROUPS, isPostQuantum, nameOf, type Role } from "../tls/names.ts";
 import type { WireObservation } from "../wire/observation.ts";
 import { judge, oneLine } from "./expectation.ts";
 import { finalReport } from "./observe.ts";
@@ -88,8 +88,14 @@ export function classifyConformance(
   }
 
   const alert = alertFrom(R, adv, obs.wire);
-  const done = (lib?.ok ?? false) || adv.ok;
-  const progressed = carriedOn(R, adv, obs.wire);
+  // A client that misbehaved in its Finished has finished its handshake whatever the server
+  // thought of it: only the server's answer to its line shows the server accepted.
+  const late = R === "server" && hints.afterServerFlight === true;
+  const answered = adv.echo === "matched";
+  const done = (lib?.ok ?? false) || (late ? answered : adv.ok);
+  const progressed = late
+    ? (answered ? "it answered our line" : null)
+    : carriedOn(R, adv, obs.wire);
 
   if (hints.tls12Fallback) {
     const tls12 = tls12Verdict(obs.wire, c);
@@ -161,6 +167,14 @@ export function classifyConformance(
     if (alert.name === want) {
       return verdict("correct-alert", alert.name, "pass", `The ${R} sent ${want}${alert.via}.`);
     }
+    if (hints.alternatives?.includes(alert.name as AlertName)) {
+      return verdict(
+        "correct-alert",
+        alert.name,
+        "pass",
+        `The ${R} sent ${alert.name}${alert.via}, which the source also names (${m.source}).`,
+      );
+    }
     return verdict(
       "wrong-alert",
       alert.name,
@@ -201,11 +215,15 @@ function closedOrAccepted(
     return verdict("accepted", null, "fail", `${wanted}, but the ${R} carried on (${progressed}).`);
   }
   const what = adv.error ? `: ${oneLine(adv.error)}` : "";
+  // The reference peer gave up on a peer that never answered (its patience, adversary/records.ts).
+  const silent = /^no answer at all/.test(adv.error ?? "");
   return verdict(
     "closed-without-alert",
     null,
     "fail",
-    `${wanted}, but the ${R} closed the connection without an alert${what}.`,
+    silent
+      ? `${wanted}, but the ${R} sent nothing at all${what}.`
+      : `${wanted}, but the ${R} closed the connection without an alert${what}.`,
   );
 }
 

@@ -8,7 +8,7 @@ import { observe } from "./observe.ts";
 import { classifyConformance, serverCleartextHandshake } from "./conformance.ts";
 import { conformance, VERDICT_HINTS } from "../../suites/conformance.ts";
 import { ts } from "../peers/ts.ts";
-import type { Role } from "../tls/names.ts";
+import type { AlertName, Role } from "../tls/names.ts";
 import { buildAdversary, parseMisbehaviour } from "../adversary/compose.ts";
 import { MISBEHAVIOURS } from "../adversary/catalogue.ts";
 import { contextOf } from "../adversary/context.ts";
@@ -236,4 +236,79 @@ Deno.test("conformance suite: ids unique, hooks known, each adversary config acc
     if (c.expect.kind === "alert") equal(c.expect.by, m.roleUnderTest, c.id);
     equal(ts.refuse!(advRole, c[advRole]), null, c.id);
   }
+});
+
+const suiteCase = (id: string): Pick2 => {
+  const c = conformance.find((x) => x.id === `conformance/${id}`);
+  if (!c) throw new Error(`no case ${id}`);
+  return c;
+};
+
+Deno.test("verdict: a client that misbehaves in its Finished is judged by the server's answer", async () => {
+  const c = suiteCase("empty-alert-handshake");
+  equal(c.conformance!.hints?.afterServerFlight, true);
+  const obs = await observed({ adversary: "client", misbehave: ["empty-alert"], client: {} });
+  const v = classifyConformance(c, obs);
+  equal(v.classification, "correct-alert", v.reason);
+  equal(v.alert, "unexpected_message");
+  // The same connection where the server had said nothing: its ServerHello came before the
+  // misbehaviour, so it is no sign of carrying on; a silent server closed without an alert.
+  const quiet = (echo: "none" | "matched") => ({
+    ...obs,
+    server: { ...obs.server!, ok: false, alert: null, alertDirection: null },
+    client: { ...obs.client!, ok: true, alert: null, alertDirection: null, echo },
+  });
+  const silent = classifyConformance(c, quiet("none"));
+  equal(silent.classification, "closed-without-alert", silent.reason);
+  // An answer to our line after the bad record: the server took it.
+  const took = classifyConformance(c, quiet("matched"));
+  equal(took.classification, "accepted", took.reason);
+  match(took.reason, /completed the handshake despite empty-alert/);
+});
+
+Deno.test("verdict: an alert the source also names passes; another does not", async () => {
+  const c = suiteCase("ec-point-format-secp256r1-compressed-02");
+  const obs = await observed({
+    adversary: "client",
+    misbehave: ["ec-point-format:form=compressed-02"],
+    client: { groups: ["secp256r1"] },
+    server: { groups: ["secp256r1"] },
+  });
+  equal(classifyConformance(c, obs).classification, "correct-alert");
+  const said = (alert: AlertName) => ({
+    ...obs,
+    server: { ...obs.server!, alert },
+    client: { ...obs.client!, alert },
+  });
+  const alt = classifyConformance(c, said("decode_error"));
+  equal(alt.classification, "correct-alert", alt.reason);
+  match(alt.reason, /which the source also names/);
+  equal(classifyConformance(c, said("handshake_failure")).classification, "wrong-alert");
+  // The hybrid group's sentence names illegal_parameter only.
+  const hybrid = suiteCase("ec-point-format-SecP256r1MLKEM768-compressed-02");
+  equal(hybrid.conformance!.hints?.alternatives, undefined);
+});
+
+Deno.test("verdict: a server that never answers a non-TLS opening 'sent nothing at all'", async () => {
+  const c = suiteCase("non-tls-opening-http");
+  const obs = await observed({
+    adversary: "client",
+    misbehave: ["non-tls-opening:bytes=http"],
+    client: {},
+  });
+  equal(classifyConformance(c, obs).classification, "correct-alert");
+  const mute = {
+    ...obs,
+    server: { ...obs.server!, alert: null, alertDirection: null },
+    client: {
+      ...obs.client!,
+      alert: null,
+      alertDirection: null,
+      error: "no answer at all within 5 s; we closed the connection",
+    },
+    wire: { ...obs.wire!, alerts: [] },
+  };
+  const v = classifyConformance(c, mute);
+  equal(v.classification, "closed-without-alert");
+  match(v.reason, /the server sent nothing at all: no answer at all within 5 s/);
 });

@@ -9,6 +9,7 @@ import {
   parseMisbehaviour,
 } from "../adversary/compose.ts";
 import { contextOf, type PeerConfigView } from "../adversary/context.ts";
+import { toHex } from "../tls/codec.ts";
 import type { Transport } from "../tls/connection.ts";
 import type { Role } from "../tls/names.ts";
 import type { TranscriptEntry } from "../tls/summary.ts";
@@ -40,7 +41,10 @@ export function adversaryExtras(
   adv: BuiltAdversary | null,
   transcript: TranscriptEntry[],
 ): { adversary?: AdversaryState; sentHex?: string } {
-  return adv ? { adversary: adv.state, sentHex: sentCleartextHex(transcript) } : {};
+  if (!adv) return {};
+  // A flight replaced on the wire (non-tls-opening) is what the other side saw, not the records.
+  const instead = adv.sentInstead?.length ? adv.sentInstead.map(toHex).join("") : null;
+  return { adversary: adv.state, sentHex: instead ?? sentCleartextHex(transcript) };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface PeerIo {
 
 /** A peer that stops talking must not hold a connection (or --count) forever. */
 const CONNECTION_TIMEOUT_MS = 30_000;
+/** How long a misbehaving server waits, after its answer, for the client's close or alert. */
+const LINGER_MS = 1_000;
 
 const encoder = new TextEncoder();
 const errorText = (e: unknown): string => e instanceof Error ? e.message : String(e);
@@ -73,15 +75,31 @@ async function report(
   return summary;
 }
 
-/** Aborts the connection when it makes no progress, or when the caller stops the peer. */
-function watchdog(endpoint: TlsEndpoint, extra: Partial<ConnectionSummary>, io: PeerIo) {
+/**
+ * Aborts the connection when it takes too long, or when the caller stops the peer. A misbehaviour
+ * whose answer must come at once (a non-TLS opening) shortens the wait to its patience, and a
+ * peer silent that long is reported as silent.
+ */
+function watchdog(
+  endpoint: TlsEndpoint,
+  extra: Partial<ConnectionSummary>,
+  io: PeerIo,
+  adv: BuiltAdversary | null,
+) {
   const stop = (why: string) => {
     extra.error ??= why;
     endpoint.conn.abort();
   };
+  const patience = adv?.patienceMs;
+  const ms = patience ?? CONNECTION_TIMEOUT_MS;
   const timer = setTimeout(
-    () => stop(`no progress for ${CONNECTION_TIMEOUT_MS / 1000} s; connection closed`),
-    CONNECTION_TIMEOUT_MS,
+    () =>
+      stop(
+        patience !== undefined && endpoint.conn.bytesReceived === 0
+          ? `no answer at all within ${ms / 1000} s; we closed the connection`
+          : `no progress for ${ms / 1000} s; connection closed`,
+      ),
+    ms,
   );
   const onAbort = () => stop("stopped");
   io.signal?.addEventListener("abort", onAbort, { once: true });
@@ -169,12 +187,15 @@ async function serveOne(conn: Transport, config: ServerConfig, o: PeerOptions, i
   const adv = adversary(o, "server", config);
   const server = new TlsServer(...withAdversary(adv, conn, config));
   const extra: Partial<ConnectionSummary> = {};
-  const done = watchdog(server, extra, io);
+  const done = watchdog(server, extra, io, adv);
   try {
     await server.handshake();
     // Early data is not echoed: like the libraries' servers, we echo only the line that follows.
     server.takeEarlyData();
     await answer(server, Boolean(o.http));
+    // A misbehaving server stays a moment to hear the client out: what it objects to after the
+    // handshake (a ticket split around data) it says after our answer, or not at all.
+    if (adv) await server.conn.readPendingAlert(LINGER_MS);
     await server.close();
   } catch (e) {
     if (!(e instanceof TlsAlert || e instanceof PeerClosed)) extra.error = errorText(e);
@@ -249,7 +270,7 @@ async function connectOnce(
   }
   const client = new TlsClient(...withAdversary(adv, tcp, config));
   const extra: Partial<ConnectionSummary> = {};
-  const done = watchdog(client, extra, io);
+  const done = watchdog(client, extra, io, adv);
   try {
     await client.handshake();
     const early = client.summary().earlyData ? (o["early-data"] ?? "") : "";

@@ -59,6 +59,7 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
   ]);
   const s = new TlsServer(...withAdversary(advOf("server"), tcpServer, serverConfig));
   const c = new TlsClient(...withAdversary(advOf("client"), tcpClient, clientConfig));
+  let echo: DuelSummary["echo"] = "none";
   // A side that stops talking must not hang the test.
   const timer = setTimeout(() => {
     s.conn.abort();
@@ -74,7 +75,13 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
     (async () => {
       await c.handshake();
       await c.write(enc.encode("ping\n"));
-      await c.read();
+      const got = await c.read();
+      // As the command-line client says it: whether the server answered our line.
+      echo = got === null
+        ? "none"
+        : new TextDecoder().decode(got) === "ping\n"
+        ? "matched"
+        : "mismatched";
       await c.close();
     })().catch(() => {}),
   ]);
@@ -85,5 +92,9 @@ export async function duel(opts: DuelOptions): Promise<Duel> {
     ...e.summary(),
     ...adversaryExtras(advOf(role), e.transcript),
   });
-  return { client: extras(c, "client"), server: extras(s, "server"), wire: observation };
+  return {
+    client: { ...extras(c, "client"), echo },
+    server: extras(s, "server"),
+    wire: observation,
+  };
 }

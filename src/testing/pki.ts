@@ -6,10 +6,27 @@
 import { buildCertificate, randomSerial } from "../pki/cert.ts";
 import { generateKey } from "../pki/keygen.ts";
 import { type PkiPaths, pkiPaths } from "../pki/layout.ts";
-import { toPem } from "../tls/asn1.ts";
+import {
+  encodeBitString,
+  encodeContext,
+  encodeInteger,
+  encodeOctetString,
+  encodeOid,
+  encodeSequence,
+  pemBlocks,
+  toPem,
+} from "../tls/asn1.ts";
+import { modInverse } from "../tls/rsa.ts";
 import type { Credential } from "../tls/config.ts";
 import type { CertKind } from "../tls/names.ts";
-import { encodePkcs8, type PrivateKey, publicKeyOf, signingKey } from "../tls/signatures.ts";
+import {
+  decodePkcs8,
+  encodePkcs8,
+  OID,
+  type PrivateKey,
+  publicKeyOf,
+  signingKey,
+} from "../tls/signatures.ts";
 
 export interface TestLeaf extends Credential {
   certPem: string;
@@ -94,4 +111,40 @@ export async function writeTestPki(dir: string, kinds: CertKind[]): Promise<PkiP
     await Deno.writeTextFile(paths.leaf[kind].chain, leaf.certPem + pki.caPem);
   }
   return paths;
+}
+
+/**
+ * A leaf's private key in the "traditional" PEM forms OpenSSL still writes: SEC 1 "EC PRIVATE
+ * KEY" (after an "EC PARAMETERS" block, as `openssl ecparam -genkey` does) for EC keys, PKCS#1
+ * "RSA PRIVATE KEY" for RSA keys. Null for kinds that have only PKCS#8.
+ */
+export function traditionalKeyPem(leaf: TestLeaf): string | null {
+  const key = decodePkcs8(pemBlocks(leaf.keyPem, "PRIVATE KEY")[0]);
+  if (key.type === "rsa") {
+    const ints = [
+      0n,
+      key.n,
+      key.e,
+      key.d,
+      key.p,
+      key.q,
+      key.d % (key.p - 1n),
+      key.d % (key.q - 1n),
+    ];
+    const qInv = modInverse(key.q, key.p);
+    return toPem(
+      "RSA PRIVATE KEY",
+      encodeSequence(...[...ints, qInv].map((v) => encodeInteger(v))),
+    );
+  }
+  if (key.type !== "ec") return null;
+  const pub = publicKeyOf(key) as { point: Uint8Array };
+  const curve = encodeOid(key.curve === "P-256" ? OID.prime256v1 : OID.secp384r1);
+  const sec1 = encodeSequence(
+    encodeInteger(1),
+    encodeOctetString(key.scalar),
+    encodeContext(0, curve),
+    encodeContext(1, encodeBitString(pub.point)),
+  );
+  return toPem("EC PARAMETERS", curve) + toPem("EC PRIVATE KEY", sec1);
 }

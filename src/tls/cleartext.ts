@@ -59,6 +59,16 @@ export class RecordSplitter {
   get pending(): number {
     return this.buffered.length;
   }
+
+  /**
+   * What is known of the incomplete record waiting for its rest: its content type once its first
+   * byte is in, its length once the whole header is. Null when nothing is waiting.
+   */
+  get partialHeader(): { contentType: number; length: number | null } | null {
+    const b = this.buffered;
+    if (b.length === 0) return null;
+    return { contentType: b[0], length: b.length >= RECORD_HEADER ? (b[3] << 8) | b[4] : null };
+  }
 }
 
 /**

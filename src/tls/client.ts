@@ -49,12 +49,13 @@ import {
 } from "./extensions.ts";
 import { type ClientKeyShare, generateClientShare } from "./groups.ts";
 import {
+  checkFinished,
   type CipherSuite,
   finishedVerifyData,
   KeySchedule,
   suiteByCode,
   SUITES,
-  Transcript,
+  TranscriptHash,
 } from "./keyschedule.ts";
 import {
   type BodyOf,
@@ -111,7 +112,7 @@ interface PskOffer {
 const isIpAddress = (name: string) => /^[0-9.]+$/.test(name) || name.includes(":");
 
 export class TlsClient extends TlsEndpoint {
-  private readonly transcript_ = new Transcript();
+  private readonly transcriptHash = new TranscriptHash();
   /** Our key shares of the ClientHello in flight, by group. */
   private shares = new Map<number, ClientKeyShare>();
   private hello!: ClientHello;
@@ -298,7 +299,7 @@ export class TlsClient extends TlsEndpoint {
     this.conn.recordVersion = attempt === 1 ? 0x0301 : 0x0303;
     const bytes = this.conn.sendHandshake({ type: "client_hello", body: this.hello });
     if (attempt === 1) this.helloBytes1 = bytes;
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     await this.conn.flush();
     this.conn.recordVersion = 0x0303;
     // From the first ClientHello until the server's Finished, one dummy CCS may arrive (E.4).
@@ -346,7 +347,9 @@ export class TlsClient extends TlsEndpoint {
       );
     }
     if (sh.legacyVersion !== TLS12) {
-      throw new TlsAlert("protocol_version", `ServerHello.legacy_version is ${sh.legacyVersion}`);
+      // RFC 9846 E.5 for 0x0300 and below; §4.2.3 (legacy_version MUST be 0x0303) otherwise.
+      const v = `0x${sh.legacyVersion.toString(16).padStart(4, "0")}`;
+      throw new TlsAlert("protocol_version", `ServerHello.legacy_version is ${v}, not 0x0303`);
     }
     if (!equalBytes(sh.sessionId, this.hello.sessionId)) {
       throw new TlsAlert("illegal_parameter", "legacy_session_id_echo differs from what we sent");
@@ -394,10 +397,10 @@ export class TlsClient extends TlsEndpoint {
     this.suite = suite;
     this.negotiated.cipherSuite = suite.name;
     if (hrr) {
-      this.transcript_.replaceFirstWithMessageHash(suite);
+      this.transcriptHash.replaceFirstWithMessageHash(suite);
       this.hrrBytes = bytes;
     }
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     return sh;
   }
 
@@ -489,7 +492,7 @@ export class TlsClient extends TlsEndpoint {
     }
     this.keys = new KeySchedule(this.suite, this.psk?.key ?? null);
     this.keys.enterHandshake(secret);
-    this.secrets = this.keys.handshakeTrafficSecrets(this.transcript_.hash(this.suite));
+    this.secrets = this.keys.handshakeTrafficSecrets(this.transcriptHash.hash(this.suite));
     this.conn.setReadKey(new RecordProtection(this.suite, this.secrets.server, "handshake"));
     // Our own alerts from here on are encrypted; the compatibility CCS must precede them.
     if (this.compat && !this.ccsSent) this.sendCcs();
@@ -576,7 +579,7 @@ export class TlsClient extends TlsEndpoint {
         throw new TlsAlert("illegal_parameter", `${name} is not allowed in EncryptedExtensions`);
       }
     }
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     const accepted = message.body.extensions.some((e) => e.type === EXTENSIONS.early_data);
     if (accepted && this.offer?.psks[0] !== this.psk) {
       throw new TlsAlert(
@@ -593,7 +596,7 @@ export class TlsClient extends TlsEndpoint {
   /** Accepted 0-RTT ends with EndOfEarlyData under the early key, then the handshake key. */
   private sendEndOfEarlyData(): void {
     if (this.negotiated.earlyData !== "accepted") return;
-    this.transcript_.add(this.conn.sendHandshake({ type: "end_of_early_data", body: {} }));
+    this.transcriptHash.add(this.conn.sendHandshake({ type: "end_of_early_data", body: {} }));
     this.useHandshakeWriteKey();
   }
 
@@ -634,7 +637,7 @@ export class TlsClient extends TlsEndpoint {
       throw new TlsAlert("missing_extension", "CertificateRequest without signature_algorithms");
     }
     this.certRequest = message.body;
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
   }
 
   private async readServerCertificate(): Promise<void> {
@@ -650,7 +653,7 @@ export class TlsClient extends TlsEndpoint {
       now: this.config.test?.now,
     });
     this.negotiated.peerCertificate = certificateInfo(this.serverCert);
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
   }
 
   private async readServerCertificateVerify(): Promise<void> {
@@ -662,9 +665,9 @@ export class TlsClient extends TlsEndpoint {
       this.serverCert!,
       offered,
       "server",
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
   }
 
   private async readServerFinished(): Promise<void> {
@@ -672,10 +675,10 @@ export class TlsClient extends TlsEndpoint {
     const expected = finishedVerifyData(
       this.suite,
       this.secrets.server,
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
     checkFinished(message.body.verifyData, expected, "server");
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     this.conn.acceptCcs = false;
   }
 
@@ -683,20 +686,20 @@ export class TlsClient extends TlsEndpoint {
 
   private async sendClientFlight(): Promise<void> {
     this.keys.enterMaster();
-    const app = this.keys.applicationSecrets(this.transcript_.hash(this.suite));
+    const app = this.keys.applicationSecrets(this.transcriptHash.hash(this.suite));
     this.sendEndOfEarlyData();
     if (this.certRequest) await this.sendClientCertificate(this.certRequest);
     const verifyData = finishedVerifyData(
       this.suite,
       this.secrets.client,
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
-    this.transcript_.add(this.conn.sendHandshake({ type: "finished", body: { verifyData } }));
+    this.transcriptHash.add(this.conn.sendHandshake({ type: "finished", body: { verifyData } }));
     this.conn.setWriteKey(new RecordProtection(this.suite, app.client, "application"));
     this.conn.setReadKey(new RecordProtection(this.suite, app.server, "application"));
     await this.conn.flush();
     this.resumptionMasterSecret = this.keys.resumptionMasterSecret(
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
   }
 
@@ -706,31 +709,19 @@ export class TlsClient extends TlsEndpoint {
     const wanted = getExtension(request.extensions, SIGNATURE_ALGORITHMS) ?? [];
     const scheme = cred ? chooseScheme(this.schemes, wanted, cred) : null;
     const entries = cred && scheme ? cred.chain.map((data) => ({ data, extensions: [] })) : [];
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "certificate",
       body: { context: request.context, entries },
     }));
     if (!cred || !scheme) return;
     this.negotiated.clientCertificate = true;
     this.negotiated.certificate = certificateInfo(parseCertificate(cred.chain[0]));
-    const content = signedContent("client", this.transcript_.hash(this.suite));
+    const content = signedContent("client", this.transcriptHash.hash(this.suite));
     const signature = await cred.key.sign(scheme, content, { pssSalt: this.config.test?.pssSalt });
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "certificate_verify",
       body: { scheme: SIGNATURE_SCHEMES[scheme], signature },
     }));
-  }
-}
-
-export function checkFinished(got: Uint8Array, expected: Uint8Array, who: string): void {
-  if (got.length !== expected.length) {
-    throw new TlsAlert(
-      "decode_error",
-      `${who} Finished has ${got.length} bytes of verify_data, expected ${expected.length}`,
-    );
-  }
-  if (!equalBytes(got, expected)) {
-    throw new TlsAlert("decrypt_error", `${who} Finished verify_data does not match`);
   }
 }
 

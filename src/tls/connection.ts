@@ -5,7 +5,7 @@
 
 import { TlsAlert } from "./alert.ts";
 import { concat } from "./codec.ts";
-import { type Hooks, NO_HOOKS } from "./hooks.ts";
+import { type Hooks, NO_HOOKS, type RecordPlan } from "./hooks.ts";
 import { nextTrafficSecret } from "./keyschedule.ts";
 import {
   type BodyOf,
@@ -43,6 +43,27 @@ export class PeerClosed extends Error {
 }
 
 const CT = CONTENT_TYPES;
+/** The record types TLS 1.3 defines (RFC 9846 §5.1); anything else is unexpected_message. */
+const KNOWN_TYPES = new Set<number>([
+  CT.change_cipher_spec,
+  CT.alert,
+  CT.handshake,
+  CT.application_data,
+]);
+
+/** RFC 9846 §5.1: no other record between the fragments of one handshake message. */
+const interleaved = (type: number) =>
+  new TlsAlert(
+    "unexpected_message",
+    `${nameOf(CT, type)} record between the fragments of a handshake message (RFC 9846 §5.1)`,
+  );
+
+/** RFC 9846 §5.1, §5.4: Handshake and Alert records never have empty content. */
+const empty = (type: number) =>
+  new TlsAlert(
+    "unexpected_message",
+    `${nameOf(CT, type)} record with zero-length content (RFC 9846 §5.4)`,
+  );
 
 interface OutgoingMessage {
   bytes: Uint8Array;
@@ -94,6 +115,11 @@ export class Connection {
 
   private async nextRecord(): Promise<WireRecord | null> {
     while (this.inbox.length === 0) {
+      // Before waiting for the rest of a record, judge what its header already says: input that
+      // is not TLS (an SSLv2-format hello, an HTTP request) is answered now, not after the bytes
+      // its "length" promises, which may never come.
+      const header = this.splitter.partialHeader;
+      if (header) this.checkHeader(header.contentType, header.length);
       const buf = new Uint8Array(32 * 1024);
       let n: number | null;
       try {
@@ -103,9 +129,86 @@ export class Connection {
       }
       if (n === null) return null;
       this.bytesReceived += n;
-      this.inbox.push(...this.splitter.feed(buf.subarray(0, n)));
+      try {
+        this.inbox.push(...this.splitter.feed(buf.subarray(0, n)));
+      } catch (e) {
+        // A type TLS does not define says more than the length after it ("HTTP/" reads as a
+        // 20,527-byte record): unexpected_message first, record_overflow for real TLS headers.
+        const header = this.splitter.partialHeader;
+        if (header) this.checkHeader(header.contentType, null);
+        throw e;
+      }
     }
-    return this.inbox.shift()!;
+    const rec = this.inbox.shift()!;
+    try {
+      this.checkHeader(rec.contentType, rec.fragment.length);
+    } catch (e) {
+      this.log.record("received", rec, null, { contentType: rec.contentType });
+      throw e;
+    }
+    return rec;
+  }
+
+  /**
+   * What a record header alone shows is wrong, given where we are (RFC 9846 §5.1, §5.2): a type
+   * TLS does not define, a plaintext record over 2^14 bytes, an empty handshake or alert record,
+   * an alert that is not one two-byte message, a record that cannot come now. `length` is null
+   * while only the type byte has arrived.
+   */
+  private checkHeader(type: number, length: number | null): void {
+    if (!KNOWN_TYPES.has(type)) {
+      const hint = type & 0x80
+        ? " (the first byte of an SSLv2-format hello)"
+        : type >= 0x20 && type < 0x7f
+        ? ` ("${String.fromCharCode(type)}": text, not a TLS record)`
+        : "";
+      throw new TlsAlert(
+        "unexpected_message",
+        `record of type ${type} (0x${type.toString(16).padStart(2, "0")}), which TLS does not ` +
+          `define${hint} (RFC 9846 §5)`,
+      );
+    }
+    // Protected records all travel as application_data; what they hold is checked once opened.
+    if (type === CT.application_data && (this.readKey || this.skipEarlyData > 0)) return;
+    if (type === CT.application_data) {
+      throw new TlsAlert(
+        "unexpected_message",
+        "application_data record before the handshake keys are in place",
+      );
+    }
+    if (type === CT.handshake && this.readKey) {
+      throw new TlsAlert(
+        "unexpected_message",
+        "plaintext handshake record after encryption started",
+      );
+    }
+    if (this.assembler.partial && type !== CT.handshake && type !== CT.alert) {
+      throw interleaved(type);
+    }
+    if (type === CT.change_cipher_spec && !this.acceptCcs) {
+      throw new TlsAlert(
+        "unexpected_message",
+        "ChangeCipherSpec outside the middlebox-compatibility window (RFC 9846 §5)",
+      );
+    }
+    if (length === null) return;
+    if (length > MAX_PLAINTEXT) {
+      throw new TlsAlert(
+        "record_overflow",
+        `plaintext ${nameOf(CT, type)} record of ${length} bytes, over 2^14 (RFC 9846 §5.1)`,
+      );
+    }
+    if (length === 0 && (type === CT.handshake || type === CT.alert)) throw empty(type);
+    if (type === CT.alert && length !== 2) {
+      throw new TlsAlert(
+        "decode_error",
+        `alert record of ${length} bytes: a record with an Alert type holds exactly one ` +
+          `two-byte alert (RFC 9846 §5.1)`,
+      );
+    }
+    if (type === CT.change_cipher_spec && length !== 1) {
+      throw new TlsAlert("unexpected_message", `ChangeCipherSpec record of ${length} bytes, not 1`);
+    }
   }
 
   /**
@@ -120,12 +223,10 @@ export class Connection {
       let content = rec.fragment;
       let protection: string | null = null;
       if (type === CT.change_cipher_spec) {
+        // Its window, its length and its place between messages were checked with the header.
         this.log.record("received", rec, null, { contentType: type });
-        if (!this.acceptCcs || content.length !== 1 || content[0] !== 1) {
-          throw new TlsAlert(
-            "unexpected_message",
-            "ChangeCipherSpec outside the middlebox-compatibility window or not 0x01",
-          );
+        if (content[0] !== 1) {
+          throw new TlsAlert("unexpected_message", `ChangeCipherSpec of 0x${content[0]}, not 0x01`);
         }
         continue;
       }
@@ -134,30 +235,25 @@ export class Connection {
         protection = this.readKey.label;
         ({ contentType: type, content } = this.readKey.open(rec));
         this.skipEarlyData = 0;
+        // What the protection hid, checked as the header checks a plaintext record: no
+        // protected CCS, no other record inside a handshake message, no empty alert or handshake.
+        let wrong: TlsAlert | null = null;
         if (type === CT.change_cipher_spec) {
+          wrong = new TlsAlert("unexpected_message", "encrypted ChangeCipherSpec record");
+        } else if (!KNOWN_TYPES.has(type)) {
+          wrong = new TlsAlert("unexpected_message", `protected record of inner type ${type}`);
+        } else if (this.assembler.partial && type !== CT.handshake && type !== CT.alert) {
+          wrong = interleaved(type);
+        } else if (content.length === 0 && (type === CT.handshake || type === CT.alert)) {
+          wrong = empty(type);
+        }
+        if (wrong) {
           this.log.record("received", rec, protection, { contentType: type });
-          throw new TlsAlert("unexpected_message", "encrypted ChangeCipherSpec record");
-        }
-      } else if (content.length > MAX_PLAINTEXT) {
-        throw new TlsAlert("record_overflow", `plaintext record of ${content.length} bytes`);
-      } else if (type !== CT.alert) {
-        // Plaintext alerts are accepted at any time: a peer that failed before it had keys can
-        // only send one in the clear.
-        if (this.readKey) {
-          this.log.record("received", rec, null, { contentType: type });
-          throw new TlsAlert(
-            "unexpected_message",
-            `plaintext ${nameOf(CT, type)} record after encryption started`,
-          );
-        }
-        if (type !== CT.handshake) {
-          this.log.record("received", rec, null, { contentType: type });
-          throw new TlsAlert(
-            "unexpected_message",
-            `${nameOf(CT, type)} record before the handshake keys are in place`,
-          );
+          throw wrong;
         }
       }
+      // Plaintext records passed checkHeader; plaintext alerts are accepted at any time, since a
+      // peer that failed before it had keys can only send one in the clear.
       if (type === CT.handshake) {
         this.receiveHandshake(rec, protection, content);
       } else if (type === CT.alert) {
@@ -375,32 +471,48 @@ export class Connection {
     content: Uint8Array,
     messages: (OutgoingMessage & { start: number })[] = [],
   ): void {
-    const sizes = this.hooks.recordSizes?.(type, content.length) ?? chunkSizes(content.length);
+    const key = this.writeKey?.label ?? null;
+    const plan: RecordPlan[] = this.hooks.records?.(type, content.length, key) ??
+      chunkSizes(content.length).map((size) => ({ size }));
     let at = 0;
-    for (const size of sizes) {
-      const piece = content.subarray(at, at + size);
-      const bytes = this.writeKey
-        ? this.writeKey.seal(type, piece)
-        : plaintextRecord(type, piece, this.recordVersion);
-      const wire: WireRecord = {
-        contentType: bytes[0],
-        legacyVersion: (bytes[1] << 8) | bytes[2],
-        fragment: bytes.subarray(5),
-        bytes,
-      };
-      const inRecord = messages.filter((m) => m.start >= at && m.start < at + size);
-      const protection = this.writeKey?.label ?? null;
-      const inner = {
-        contentType: type,
-        content: piece,
-        messages: inRecord.map((m) => ({
+    for (const piece of plan) {
+      if ("insert" in piece) {
+        this.queueRecord(piece.insert.contentType, piece.insert.content, 0, []);
+        continue;
+      }
+      const inRecord = messages.filter((m) => m.start >= at && m.start < at + piece.size);
+      this.queueRecord(
+        type,
+        content.subarray(at, at + piece.size),
+        piece.padding ?? 0,
+        inRecord.map((m) => ({
           name: m.name,
           fields: m.fields.map((f) => shiftField(f, m.start - at)),
         })),
-      };
-      this.outgoing.push({ bytes, log: () => this.log.record("sent", wire, protection, inner) });
-      at += size;
+      );
+      at += piece.size;
     }
+  }
+
+  /** One record under the current write key (or in the clear), logged when it is written. */
+  private queueRecord(
+    type: number,
+    content: Uint8Array,
+    padding: number,
+    messages: { name: string; fields: Field[] }[],
+  ): void {
+    const bytes = this.writeKey
+      ? this.writeKey.seal(type, content, padding)
+      : plaintextRecord(type, content, this.recordVersion);
+    const wire: WireRecord = {
+      contentType: bytes[0],
+      legacyVersion: (bytes[1] << 8) | bytes[2],
+      fragment: bytes.subarray(5),
+      bytes,
+    };
+    const protection = this.writeKey?.label ?? null;
+    const inner = { contentType: type, content, messages };
+    this.outgoing.push({ bytes, log: () => this.log.record("sent", wire, protection, inner) });
   }
 
   /** The middlebox-compatibility ChangeCipherSpec: always a plaintext 14 03 03 00 01 01. */

@@ -38,10 +38,10 @@ const text = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : null);
 
 Deno.test("handshake messages split over 100-byte records and 1-byte writes", async () => {
   const hooks: Hooks = {
-    recordSizes: (_type, length) => {
+    records: (_type, length) => {
       const sizes = [];
-      for (let left = length; left > 0; left -= 100) sizes.push(Math.min(100, left));
-      return sizes.length ? sizes : [0];
+      for (let left = length; left > 0; left -= 100) sizes.push({ size: Math.min(100, left) });
+      return sizes.length ? sizes : [{ size: 0 }];
     },
     writes: (bytes) => Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
   };

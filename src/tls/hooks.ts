@@ -19,12 +19,22 @@ export interface Hooks {
   /** Either side: rewrite any other outgoing handshake message (Certificate, Finished, …). */
   handshake?(message: Handshake): Handshake;
   /**
-   * How many content bytes go into each record, given the bytes waiting to be sent (default:
-   * as few records as the 2^14 limit allows). Return sizes that add up to `length`.
+   * How `length` bytes of `contentType` content waiting to be sent become records, under the write
+   * key named `key` ("handshake", "application", …; null in the clear). Default: as few records
+   * as the 2^14 limit allows, unpadded. The pieces' sizes must add up to `length`.
    */
-  recordSizes?(contentType: number, length: number): number[];
+  records?(contentType: number, length: number, key: string | null): RecordPlan[];
   /** How one flight's bytes are cut into transport writes (default: one write). */
   writes?(bytes: Uint8Array): Uint8Array[];
 }
+
+/**
+ * One outgoing record: the next `size` bytes of the content, sealed with `padding` zero bytes
+ * after the inner content type (protected records only, RFC 9846 §5.4); or a record of another
+ * kind put in between (`insert`), written as is under the same key.
+ */
+export type RecordPlan =
+  | { size: number; padding?: number }
+  | { insert: { contentType: number; content: Uint8Array } };
 
 export const NO_HOOKS: Hooks = Object.freeze({});

@@ -12,7 +12,8 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import type { CHash } from "@noble/hashes/utils.js";
-import { concat, equalBytes, Writer } from "./codec.ts";
+import { TlsAlert } from "./alert.ts";
+import { concat, Writer } from "./codec.ts";
 import { CIPHER_SUITES, type CipherSuiteName, HANDSHAKE_TYPES } from "./names.ts";
 
 type HashFn = CHash;
@@ -179,7 +180,7 @@ export class KeySchedule {
  * The running transcript: every handshake message, in order, as sent. The hash function is only
  * known after ServerHello, so messages are kept and hashed on demand.
  */
-export class Transcript {
+export class TranscriptHash {
   private messages: Uint8Array[] = [];
 
   add(message: Uint8Array): void {
@@ -202,5 +203,27 @@ export class Transcript {
   }
 }
 
-/** Constant-shape comparison of Finished values (length first, then every byte). */
-export const verifyDataMatches = (a: Uint8Array, b: Uint8Array): boolean => equalBytes(a, b);
+/**
+ * Compares a MAC the peer sent with the one we computed in time that depends only on the length:
+ * every byte is visited and the differences are OR-ed together, so a forger learns nothing from
+ * how soon a guess is refused (Finished here, PSK binders in psk.ts). The length is public.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+/** The peer's Finished against ours (RFC 9846 §4.4.4): wrong length decode_error, else decrypt_error. */
+export function checkFinished(got: Uint8Array, expected: Uint8Array, who: string): void {
+  if (got.length !== expected.length) {
+    throw new TlsAlert(
+      "decode_error",
+      `${who} Finished has ${got.length} bytes of verify_data, expected ${expected.length}`,
+    );
+  }
+  if (!constantTimeEqual(got, expected)) {
+    throw new TlsAlert("decrypt_error", `${who} Finished verify_data does not match`);
+  }
+}

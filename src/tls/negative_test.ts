@@ -18,6 +18,7 @@ import {
 } from "./extensions.ts";
 import { COMPONENT_LAYOUT, generateClientShare, withCoefficient } from "./groups.ts";
 import type { Hooks } from "./hooks.ts";
+import { constantTimeEqual } from "./keyschedule.ts";
 import { encodeHandshake, type Handshake, HRR_RANDOM } from "./messages.ts";
 import { type AlertName, ALERTS, EXTENSIONS, type GroupName, GROUPS, nameOf } from "./names.ts";
 import { plaintextRecord } from "./record.ts";
@@ -462,4 +463,16 @@ Deno.test("the scripted HRR is well-formed", () => {
   const bytes = hrr(GROUPS.secp256r1, new Uint8Array(0));
   const r = new Reader(bytes.subarray(4 + 2 + 32 + 1 + 2 + 1), "HRR");
   equal(readExtensions(r, "hello_retry_request").length, 2);
+});
+
+Deno.test("constantTimeEqual: equal only for the same bytes, whatever byte differs", () => {
+  const a = Uint8Array.from({ length: 48 }, (_, i) => i * 7);
+  equal(constantTimeEqual(a, a.slice()), true);
+  for (const at of [0, 24, 47]) {
+    const b = a.slice();
+    b[at] ^= 0x01;
+    equal(constantTimeEqual(a, b), false, `byte ${at}`);
+  }
+  equal(constantTimeEqual(a, a.subarray(0, 47)), false);
+  equal(constantTimeEqual(new Uint8Array(0), new Uint8Array(0)), true);
 });

@@ -18,6 +18,7 @@ import { concat, equalBytes, Reader, Writer } from "./codec.ts";
 import { type Extension, type OfferedPsks, PRE_SHARED_KEY_CLIENT, TLS13 } from "./extensions.ts";
 import {
   type CipherSuite,
+  constantTimeEqual,
   deriveSecret,
   expandLabel,
   finishedVerifyData,
@@ -176,7 +177,7 @@ export function verifyBinder(
 ): void {
   const expected = computeBinder(psk, prefix, truncateClientHello(received, offered));
   const got = offered.binders[selected];
-  if (got.length !== expected.length || !equalBytes(got, expected)) {
+  if (!constantTimeEqual(got, expected)) {
     throw new TlsAlert(
       "decrypt_error",
       `the binder for PSK identity ${selected} ("${psk.label}") does not match: the client ` +

@@ -5,7 +5,7 @@ import { deepEqual as assertEquals, equal, throws } from "node:assert/strict";
 import { TlsAlert } from "./alert.ts";
 import { fromHex, Reader, toHex } from "./codec.ts";
 import { EARLY_DATA_TICKET, getExtension, PRE_SHARED_KEY_CLIENT } from "./extensions.ts";
-import { finishedVerifyData, SUITES, trafficKeys, Transcript } from "./keyschedule.ts";
+import { finishedVerifyData, SUITES, trafficKeys, TranscriptHash } from "./keyschedule.ts";
 import { decodeHandshake, encodeHandshake } from "./messages.ts";
 import { EXTENSIONS } from "./names.ts";
 import {
@@ -188,8 +188,8 @@ Deno.test("binder after HelloRetryRequest: message_hash(CH1) ‖ HRR ‖ Truncat
   const ch1 = h(s.messages.client_hello_1);
   const hrr = h(s.messages.hello_retry_request);
   const truncated = h(RESUMED.messages.client_hello_truncated_for_binder); // any bytes will do
-  // The same transcript built by the Transcript class the handshake uses.
-  const t = new Transcript();
+  // The same transcript built by the TranscriptHash class the handshake uses.
+  const t = new TranscriptHash();
   t.add(ch1);
   t.replaceFirstWithMessageHash(SUITE);
   t.add(hrr);

@@ -95,13 +95,19 @@ export class RecordProtection {
         `record ${this.seq - 1} under the ${this.label} key failed to decrypt`,
       );
     }
+    // The limit counts the padding too: a short message padded past 2^14 + 1 is as much an
+    // overflow as a long one (§5.4), and a receiver that buffers it whole must not grow further.
+    if (inner.length > MAX_PLAINTEXT + 1) {
+      throw new TlsAlert(
+        "record_overflow",
+        `protected record's TLSInnerPlaintext is ${inner.length} bytes (padding included), ` +
+          `over 2^14 + 1 (RFC 9846 §5.4)`,
+      );
+    }
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) {
       throw new TlsAlert("unexpected_message", "protected record has no non-zero content type");
-    }
-    if (end > MAX_PLAINTEXT) {
-      throw new TlsAlert("record_overflow", `decrypted content of ${end} bytes exceeds 2^14`);
     }
     return { contentType: inner[end], content: inner.subarray(0, end) };
   }

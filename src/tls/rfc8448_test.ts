@@ -21,7 +21,7 @@ import {
   KeySchedule,
   SUITES,
   trafficKeys,
-  Transcript,
+  TranscriptHash,
 } from "./keyschedule.ts";
 import { type ClientHello, decodeHandshake, encodeHandshake } from "./messages.ts";
 import { RecordProtection } from "./record.ts";
@@ -271,7 +271,7 @@ for (const name of ["simple_1rtt", "hrr", "client_auth", "compat_mode"] as const
   Deno.test(`RFC 8448 ${name}: key schedule, Finished and traffic keys match the trace`, () => {
     const s = VECTORS.scenarios[name];
     const m = s.messages;
-    const t = new Transcript();
+    const t = new TranscriptHash();
     const order: string[] = name === "hrr"
       ? ["client_hello_1", "hello_retry_request", "client_hello_2", "server_hello"]
       : ["client_hello", "server_hello"];

@@ -11,7 +11,6 @@
 
 import { TlsAlert } from "./alert.ts";
 import { checkCertificateVerify, chooseScheme, signedContent } from "./auth.ts";
-import { checkFinished } from "./client.ts";
 import { equalBytes, toHex } from "./codec.ts";
 import { DEFAULT_GROUPS, DEFAULT_SCHEMES, DEFAULT_SUITES, type ServerConfig } from "./config.ts";
 import type { Transport } from "./connection.ts";
@@ -41,11 +40,12 @@ import {
 } from "./extensions.ts";
 import { respondToShare } from "./groups.ts";
 import {
+  checkFinished,
   type CipherSuite,
   finishedVerifyData,
   KeySchedule,
   SUITES,
-  Transcript,
+  TranscriptHash,
 } from "./keyschedule.ts";
 import { type ClientHello, HRR_RANDOM, type ServerHello } from "./messages.ts";
 import {
@@ -78,7 +78,7 @@ type Decision =
   | { kind: "psk_ke" };
 
 export class TlsServer extends TlsEndpoint {
-  private readonly transcript_ = new Transcript();
+  private readonly transcriptHash = new TranscriptHash();
   private hello!: ClientHello;
   private suite!: CipherSuite;
   private scheme!: SignatureSchemeName;
@@ -139,7 +139,7 @@ export class TlsServer extends TlsEndpoint {
   private async readClientHello(): Promise<Decision> {
     const { message, bytes } = await readMessage(this.conn, "client_hello");
     this.hello = message.body;
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     // From the first ClientHello until the client's Finished, one dummy CCS may arrive (E.4).
     this.conn.acceptCcs = true;
     this.helloBytes1 = bytes;
@@ -260,7 +260,7 @@ export class TlsServer extends TlsEndpoint {
     this.negotiated.earlyData = ok ? "accepted" : "rejected";
     if (ok) {
       const keys = new KeySchedule(this.suite, choice!.psk.key);
-      const secret = earlySecrets(keys, this.transcript_.hash(this.suite)).clientEarlyTraffic;
+      const secret = earlySecrets(keys, this.transcriptHash.hash(this.suite)).clientEarlyTraffic;
       this.early = { secret, limit: Math.min(max, state!.maxEarlyData) };
     } else {
       // Skip what cannot be opened: at most max_early_data_size plus record overhead.
@@ -283,6 +283,18 @@ export class TlsServer extends TlsEndpoint {
   }
 
   private checkVersion(ch: ClientHello): void {
+    // Whatever supported_versions says: 0x0300 is refused outright (RFC 9846 E.5), and below
+    // 0x0303 no TLS 1.3 client writes it (§4.2.2: legacy_version MUST be 0x0303), as OpenSSL
+    // also refuses.
+    if (ch.legacyVersion < TLS12) {
+      const v = `0x${ch.legacyVersion.toString(16).padStart(4, "0")}`;
+      throw new TlsAlert(
+        "protocol_version",
+        ch.legacyVersion <= 0x0300
+          ? `ClientHello.legacy_version is ${v} (SSL 3.0 or older), which RFC 9846 E.5 refuses`
+          : `ClientHello.legacy_version is ${v}; a TLS 1.3 ClientHello sets 0x0303 (RFC 9846 §4.2.2)`,
+      );
+    }
     const versions = getExtension(ch.extensions, SUPPORTED_VERSIONS_CLIENT, "ClientHello");
     if (!versions || !versions.includes(TLS13)) {
       throw new TlsAlert(
@@ -292,8 +304,8 @@ export class TlsServer extends TlsEndpoint {
           : "ClientHello without supported_versions (TLS 1.2 or older)",
       );
     }
-    // legacy_version is not checked: with supported_versions present it "MUST NOT" be used for
-    // version negotiation (RFC 9846 §4.3.1).
+    // Beyond the floor above, legacy_version is not used: with supported_versions present it
+    // "MUST NOT" be used for version negotiation (RFC 9846 §4.3.1).
     if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
       throw new TlsAlert("illegal_parameter", "legacy_compression_methods must be exactly [0]");
     }
@@ -412,9 +424,9 @@ export class TlsServer extends TlsEndpoint {
       extensions,
     };
     hrr = this.conn.hooks.serverHello?.(hrr, true) ?? hrr;
-    this.transcript_.replaceFirstWithMessageHash(this.suite);
+    this.transcriptHash.replaceFirstWithMessageHash(this.suite);
     this.hrrBytes = this.conn.sendHandshake({ type: "server_hello", body: hrr });
-    this.transcript_.add(this.hrrBytes);
+    this.transcriptHash.add(this.hrrBytes);
     this.sendCompatCcs();
     await this.conn.flush();
   }
@@ -432,7 +444,7 @@ export class TlsServer extends TlsEndpoint {
     const { message, bytes } = await readMessage(this.conn, "client_hello");
     const ch = message.body;
     this.hello = ch;
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     if (!equalBytes(ch.random, first.random) || !equalBytes(ch.sessionId, first.sessionId)) {
       throw new TlsAlert("illegal_parameter", "second ClientHello changed random or session id");
     }
@@ -489,11 +501,11 @@ export class TlsServer extends TlsEndpoint {
       extensions,
     };
     sh = this.conn.hooks.serverHello?.(sh, false) ?? sh;
-    this.transcript_.add(this.conn.sendHandshake({ type: "server_hello", body: sh }));
+    this.transcriptHash.add(this.conn.sendHandshake({ type: "server_hello", body: sh }));
     this.sendCompatCcs();
     this.keys = new KeySchedule(this.suite, this.psk?.psk.key ?? null);
     this.keys.enterHandshake(secret);
-    this.secrets = this.keys.handshakeTrafficSecrets(this.transcript_.hash(this.suite));
+    this.secrets = this.keys.handshakeTrafficSecrets(this.transcriptHash.hash(this.suite));
     this.conn.setWriteKey(new RecordProtection(this.suite, this.secrets.server, "handshake"));
     // Accepted 0-RTT is read under the early key until EndOfEarlyData.
     this.conn.setReadKey(
@@ -511,7 +523,7 @@ export class TlsServer extends TlsEndpoint {
     extensions.push(encodeExtension(SUPPORTED_GROUPS, groups.map((g) => GROUPS[g])));
     if (this.early) extensions.push(encodeExtension(EARLY_DATA, true));
     extensions = this.conn.hooks.encryptedExtensions?.(extensions) ?? extensions;
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "encrypted_extensions",
       body: { extensions },
     }));
@@ -520,7 +532,7 @@ export class TlsServer extends TlsEndpoint {
   private sendCertificateRequest(): void {
     if (this.clientAuth === "none") return;
     const schemes = this.config.signatureSchemes ?? DEFAULT_SCHEMES;
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "certificate_request",
       body: {
         context: new Uint8Array(0),
@@ -535,19 +547,19 @@ export class TlsServer extends TlsEndpoint {
     const chain = this.config.certificate!.chain;
     this.negotiated.certificate = certificateInfo(parseCertificate(chain[0]));
     const entries = chain.map((data) => ({ data, extensions: [] }));
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "certificate",
       body: { context: new Uint8Array(0), entries },
     }));
   }
 
   private async sendCertificateVerify(): Promise<void> {
-    const content = signedContent("server", this.transcript_.hash(this.suite));
+    const content = signedContent("server", this.transcriptHash.hash(this.suite));
     const signature = await this.config.certificate!.key.sign(this.scheme, content, {
       pssSalt: this.config.test?.pssSalt,
     });
     this.negotiated.signatureScheme = this.scheme;
-    this.transcript_.add(this.conn.sendHandshake({
+    this.transcriptHash.add(this.conn.sendHandshake({
       type: "certificate_verify",
       body: { scheme: SIGNATURE_SCHEMES[this.scheme], signature },
     }));
@@ -557,11 +569,11 @@ export class TlsServer extends TlsEndpoint {
     const verifyData = finishedVerifyData(
       this.suite,
       this.secrets.server,
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
-    this.transcript_.add(this.conn.sendHandshake({ type: "finished", body: { verifyData } }));
+    this.transcriptHash.add(this.conn.sendHandshake({ type: "finished", body: { verifyData } }));
     this.keys.enterMaster();
-    const app = this.keys.applicationSecrets(this.transcript_.hash(this.suite));
+    const app = this.keys.applicationSecrets(this.transcriptHash.hash(this.suite));
     this.app = app;
     this.conn.setWriteKey(new RecordProtection(this.suite, app.server, "application"));
     await this.conn.flush();
@@ -580,7 +592,7 @@ export class TlsServer extends TlsEndpoint {
       if (this.clientAuth === "require") {
         throw new TlsAlert("certificate_required", "client sent no certificate");
       }
-      this.transcript_.add(bytes);
+      this.transcriptHash.add(bytes);
       return;
     }
     if (body.entries.some((e) => e.extensions.length > 0)) {
@@ -593,16 +605,16 @@ export class TlsServer extends TlsEndpoint {
     );
     this.negotiated.peerCertificate = certificateInfo(leaf);
     this.negotiated.clientCertificate = true;
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     const cv = await readMessage(this.conn, "certificate_verify");
     await checkCertificateVerify(
       cv.message.body,
       leaf,
       this.config.signatureSchemes ?? DEFAULT_SCHEMES,
       "client",
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
-    this.transcript_.add(cv.bytes);
+    this.transcriptHash.add(cv.bytes);
   }
 
   private async readClientFinished(): Promise<void> {
@@ -610,10 +622,10 @@ export class TlsServer extends TlsEndpoint {
     const expected = finishedVerifyData(
       this.suite,
       this.secrets.client,
-      this.transcript_.hash(this.suite),
+      this.transcriptHash.hash(this.suite),
     );
     checkFinished(message.body.verifyData, expected, "client");
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     this.conn.acceptCcs = false;
     this.conn.setReadKey(new RecordProtection(this.suite, this.app.client, "application"));
   }
@@ -640,7 +652,7 @@ export class TlsServer extends TlsEndpoint {
       this.earlyReceived.push(data);
     }
     const { bytes } = await readMessage(this.conn, "end_of_early_data");
-    this.transcript_.add(bytes);
+    this.transcriptHash.add(bytes);
     this.conn.setReadKey(new RecordProtection(this.suite, this.secrets.client, "handshake"));
   }
 
@@ -656,7 +668,7 @@ export class TlsServer extends TlsEndpoint {
     if (!issuer || count === 0 || this.negotiated.certWithPsk) return;
     const modes = getExtension(this.hello.extensions, PSK_KEY_EXCHANGE_MODES, "ClientHello");
     if (!modes || modes.length === 0) return;
-    const rms = this.keys.resumptionMasterSecret(this.transcript_.hash(this.suite));
+    const rms = this.keys.resumptionMasterSecret(this.transcriptHash.hash(this.suite));
     for (let i = 0; i < count; i++) {
       const { ticket } = issuer.issue(
         this.suite,

@@ -246,16 +246,7 @@ export function decodePkcs8(der: Uint8Array): PrivateKey {
   const oid = decodeOid(oidNode, "algorithm", what);
   const inner = decodeOctetString(top[2], "privateKey", what);
   if (oid === OID.ecPublicKey) {
-    const curveOid = decodeOid(params, "namedCurve", what);
-    const curve = (Object.keys(CURVE_OID) as Curve[]).find((c) => CURVE_OID[c] === curveOid);
-    if (!curve) {
-      throw new TlsAlert("internal_error", `${what}: EC curve ${curveOid} is not supported`);
-    }
-    const ec = childrenOf(decodeDer(inner, "ECPrivateKey"), "ECPrivateKey", what, 2);
-    // Some writers drop leading zero bytes of the scalar; normalise to the curve's size.
-    const raw = decodeOctetString(ec[1], "privateKey", what);
-    const scalar = bigintToBytes(bytesToBigint(raw), SCALAR_BYTES[curve]);
-    return { type: "ec", curve, scalar };
+    return decodeEcPrivateKey(inner, decodeOid(params, "namedCurve", what));
   }
   if (oid === OID.ed25519) {
     return {
@@ -263,11 +254,7 @@ export function decodePkcs8(der: Uint8Array): PrivateKey {
       seed: decodeOctetString(decodeDer(inner, what), "CurvePrivateKey", what).slice(),
     };
   }
-  if (oid === OID.rsaEncryption) {
-    const v = childrenOf(decodeDer(inner, "RSAPrivateKey"), "RSAPrivateKey", what, 9)
-      .map((node, i) => decodeInteger(node, `RSAPrivateKey field ${i}`, what));
-    return { type: "rsa", n: v[1], e: v[2], d: v[3], p: v[4], q: v[5] };
-  }
+  if (oid === OID.rsaEncryption) return decodeRsaPrivateKey(inner);
   const level = mldsaLevelOf(oid);
   if (level) {
     const dsa = MLDSA[level];
@@ -301,6 +288,49 @@ export function decodePkcs8(der: Uint8Array): PrivateKey {
     return { type: "mldsa", level, seed: s, expanded: e };
   }
   throw new TlsAlert("internal_error", `${what}: key algorithm ${oid} is not supported`);
+}
+
+/**
+ * SEC 1 §C.4 ECPrivateKey (what `openssl ecparam -genkey` writes as "EC PRIVATE KEY", and what
+ * PKCS#8 wraps): version 1, the scalar, then [0] the curve and [1] the public key, both optional.
+ * `outerCurve` is the curve PKCS#8 names outside; a SEC1 file alone names it in [0].
+ */
+export function decodeEcPrivateKey(der: Uint8Array, outerCurve: string | null = null): PrivateKey {
+  const what = "EC private key (SEC 1 ECPrivateKey)";
+  const fields = childrenOf(decodeDer(der, what), "ECPrivateKey", what, 2);
+  if (decodeInteger(fields[0], "version", what) !== 1n) {
+    throw new TlsAlert("internal_error", `${what}: version is not 1`);
+  }
+  const params = fields.find((f) => f.tag === contextTag(0, true));
+  const innerCurve = params
+    ? decodeOid(childrenOf(params, "parameters", what, 1)[0], "namedCurve", what)
+    : null;
+  if (outerCurve && innerCurve && outerCurve !== innerCurve) {
+    throw new TlsAlert(
+      "internal_error",
+      `${what}: names curve ${innerCurve} inside and ${outerCurve} outside`,
+    );
+  }
+  const curveOid = outerCurve ?? innerCurve;
+  if (!curveOid) {
+    throw new TlsAlert("internal_error", `${what}: no named curve ([0] parameters missing)`);
+  }
+  const curve = (Object.keys(CURVE_OID) as Curve[]).find((c) => CURVE_OID[c] === curveOid);
+  if (!curve) {
+    throw new TlsAlert("internal_error", `${what}: EC curve ${curveOid} is not supported`);
+  }
+  // Some writers drop leading zero bytes of the scalar; normalise to the curve's size.
+  const raw = decodeOctetString(fields[1], "privateKey", what);
+  const scalar = bigintToBytes(bytesToBigint(raw), SCALAR_BYTES[curve]);
+  return { type: "ec", curve, scalar };
+}
+
+/** PKCS#1 RSAPrivateKey (RFC 8017 A.1.2, "RSA PRIVATE KEY"; also what PKCS#8 wraps). */
+export function decodeRsaPrivateKey(der: Uint8Array): PrivateKey {
+  const what = "RSA private key (PKCS#1 RSAPrivateKey)";
+  const v = childrenOf(decodeDer(der, what), "RSAPrivateKey", what, 9)
+    .map((node, i) => decodeInteger(node, `RSAPrivateKey field ${i}`, what));
+  return { type: "rsa", n: v[1], e: v[2], d: v[3], p: v[4], q: v[5] };
 }
 
 export function publicKeyOf(key: PrivateKey): PublicKey {
@@ -487,11 +517,26 @@ export function signWith(
   throw new TlsAlert("internal_error", `cannot sign ${alg.type} with a ${key.type} key`);
 }
 
-/** A SigningKey from PKCS#8 PEM ("PRIVATE KEY") of any CertKind. */
+/** The PEM labels a private key file may use, and how each is read. */
+const KEY_PEMS: [string, (der: Uint8Array) => PrivateKey][] = [
+  ["PRIVATE KEY", decodePkcs8], // PKCS#8, any CertKind
+  ["EC PRIVATE KEY", (der) => decodeEcPrivateKey(der)], // SEC 1 (openssl ecparam -genkey)
+  ["RSA PRIVATE KEY", decodeRsaPrivateKey], // PKCS#1 (openssl genrsa -traditional)
+];
+
+/**
+ * A SigningKey from the first private key block in `pem`: PKCS#8, SEC 1 or PKCS#1, as OpenSSL,
+ * Go and rustls load them. Other blocks (an "EC PARAMETERS" block before the key) are skipped.
+ */
 export async function importPrivateKeyPem(pem: string): Promise<SigningKey> {
-  const [der] = pemBlocks(pem, "PRIVATE KEY");
-  if (!der) throw new TlsAlert("internal_error", "no PRIVATE KEY block in the PEM text");
-  return await Promise.resolve(signingKey(decodePkcs8(der)));
+  for (const [label, decode] of KEY_PEMS) {
+    const [der] = pemBlocks(pem, label);
+    if (der) return await Promise.resolve(signingKey(decode(der)));
+  }
+  throw new TlsAlert(
+    "internal_error",
+    `no ${KEY_PEMS.map(([l]) => `"${l}"`).join(", ")} block in the PEM text`,
+  );
 }
 
 /** The RSA key from hex components (RFC 8448 §2 gives n, e, d, p, q). */

@@ -21,6 +21,7 @@ import {
 } from "./signatures.ts";
 import { parseCertificate } from "./x509.ts";
 import { RFC8448 } from "./testdata/vectors.ts";
+import { testPki, traditionalKeyPem } from "../testing/pki.ts";
 
 const vectors = RFC8448;
 const rsa = vectors.rsa_private_key;
@@ -253,4 +254,42 @@ Deno.test("RFC 8448 client_auth: the client's RSA CertificateVerify verifies aga
   assert.equal(toHex(scv.subarray(4, 6)), "0403");
   assert.deepEqual(schemesForSpki(sSpki), ["ecdsa_secp256r1_sha256"]);
   assert.ok(await verifySignature("ecdsa_secp256r1_sha256", sSpki, sContent, scv.subarray(8)));
+});
+
+Deno.test("--key formats: SEC 1 and PKCS#1 load as the same key as PKCS#8", async () => {
+  const pki = await testPki();
+  for (const kind of ["ecdsa-p256", "ecdsa-p384", "rsa2048"] as const) {
+    const leaf = await pki.leaf(kind);
+    const traditional = traditionalKeyPem(leaf)!;
+    assert.match(
+      traditional,
+      kind === "rsa2048" ? /RSA PRIVATE KEY/ : /EC PARAMETERS[\s\S]*EC PRIVATE KEY/,
+    );
+    const key = await importPrivateKeyPem(traditional);
+    assert.deepEqual(key.spki, leaf.key.spki, kind);
+    const scheme = key.schemes[0];
+    const message = new TextEncoder().encode("the same key");
+    const signature = await key.sign(scheme, message);
+    assert.equal(await verifySignature(scheme, leaf.key.spki, message, signature), true, kind);
+  }
+  await assert.rejects(
+    () =>
+      importPrivateKeyPem("-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n"),
+    (e: TlsAlert) => /no "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY" block/.test(e.reason),
+  );
+});
+
+Deno.test("--key formats: what `openssl ecparam -genkey` and `openssl genrsa -traditional` write", async () => {
+  const openssl = async (...args: string[]) => {
+    const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "null" })
+      .output().catch(() => null);
+    return out?.success ? new TextDecoder().decode(out.stdout) : null;
+  };
+  const ec = await openssl("ecparam", "-name", "secp384r1", "-genkey");
+  if (ec === null) return; // no openssl here: the TS-built files above cover the formats
+  assert.match(ec, /BEGIN EC PARAMETERS[\s\S]*BEGIN EC PRIVATE KEY/);
+  assert.equal((await importPrivateKeyPem(ec)).kind, "ecdsa-p384");
+  const rsaPem = await openssl("genrsa", "-traditional", "2048");
+  assert.match(rsaPem ?? "", /BEGIN RSA PRIVATE KEY/);
+  assert.equal((await importPrivateKeyPem(rsaPem!)).kind, "rsa2048");
 });

@@ -12,6 +12,7 @@
 // lifetime, and each is used once; the age it presents is (age in ms + ticket_age_add) mod 2^32.
 
 import { gcm } from "@noble/ciphers/aes.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { TlsAlert } from "./alert.ts";
 import { concat, Reader, toHex, Writer } from "./codec.ts";
 import { EARLY_DATA_TICKET, getExtension, knownGroup } from "./extensions.ts";
@@ -118,7 +119,11 @@ export class TicketIssuer {
       throw new Error(`ticket lifetime ${this.lifetime} s exceeds ${MAX_TICKET_LIFETIME} s`);
     }
     this.key = opts.key ?? crypto.getRandomValues(new Uint8Array(32));
-    this.keyName = crypto.getRandomValues(new Uint8Array(4));
+    // A configured key names itself the same way in every process (its hash), so tickets it
+    // sealed are recognised after a restart; a random key gets a random name.
+    this.keyName = opts.key
+      ? sha256(opts.key).slice(0, 4)
+      : crypto.getRandomValues(new Uint8Array(4));
     this.now = opts.now ?? Date.now;
   }
 
