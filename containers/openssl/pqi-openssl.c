@@ -596,7 +596,7 @@ static void on_message(int write_p, int version, int content_type, const void *b
     }
 }
 
-// Alerts as the library sends and receives them: the first one that is not close_notify ended
+// Alerts as the library sends and receives them: the first one that is not a closure alert ended
 // the connection.
 static void on_info(const SSL *ssl, int where, int ret) {
     struct seen *s = SSL_get_app_data(ssl);
@@ -607,6 +607,9 @@ static void on_info(const SSL *ssl, int where, int ret) {
         if (received) s->close_notify_received = 1;
         return;
     }
+    // user_canceled is a closure alert (RFC 8446 §6.1): after the handshake it ends the connection
+    // as close_notify does. JSSE sends it, then close_notify, whenever it closes a TLS 1.3 socket.
+    if (code == 90 && received && SSL_is_init_finished(ssl)) return;
     if (s->alert >= 0) return;
     s->alert = code;
     s->alert_sent = !received;

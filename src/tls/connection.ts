@@ -322,6 +322,12 @@ export class Connection {
     const alert = decodeAlert(content);
     // An unknown code keeps its hex name ("0x..") so the report says what actually arrived.
     const name = alert.description as AlertName;
+    // user_canceled is a closure alert (RFC 8446 §6.1). After the handshake it ends the stream as
+    // close_notify does: JSSE sends it, then close_notify, whenever it closes a TLS 1.3 socket.
+    if (name === "user_canceled" && this.established) {
+      this.peerClosed = true;
+      return;
+    }
     this.alert = { name, direction: "received" };
     if (name === "close_notify") {
       this.peerClosed = true;

@@ -92,6 +92,25 @@ Deno.test("a ChangeCipherSpec after the handshake: unexpected_message", async ()
   deepEqual([s.summary().alert, s.summary().alertDirection], ["unexpected_message", "sent"]);
 });
 
+Deno.test("user_canceled after the handshake closes the stream; during it, it is an error", async () => {
+  const { c, s } = await pair();
+  await s.conn.sendAlert("user_canceled");
+  equal(await c.read(), null);
+  equal(c.summary().ok, true);
+  equal(c.summary().alert, null);
+
+  const [a, b] = memoryPipe();
+  const early = new TlsClient(a, {
+    serverName: "localhost",
+    trustAnchors: [pki.ca],
+    groups: ["x25519"],
+  });
+  const handshake = early.handshake().catch(() => {});
+  await b.write(plaintextRecord(21, new Uint8Array([1, 90])));
+  await handshake;
+  deepEqual([early.summary().ok, early.summary().alert], [false, "user_canceled"]);
+});
+
 Deno.test("a handshake record that continues past a key change: unexpected_message", async () => {
   // ServerHello and EncryptedExtensions in one plaintext record: EE would straddle the new key.
   const [a, b] = memoryPipe();
