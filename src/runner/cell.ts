@@ -100,7 +100,7 @@ function base(cell: Cell) {
   };
 }
 
-function harnessError(cell: Cell, part: string, e: unknown, started: number): Attempt {
+export function harnessError(cell: Cell, part: string, e: unknown, started: number): Attempt {
   return {
     result: {
       ...base(cell),
@@ -124,14 +124,13 @@ async function attempt(cell: Cell, env: CellEnv, n: number): Promise<Attempt> {
     if (box instanceof Error) return harnessError(cell, `the ${impl} sandbox`, box, started);
   }
   const scratch = `${env.scratchRoot}/${cell.id.replace(/[^A-Za-z0-9._-]+/g, "_")}-${n}`;
-  await Deno.mkdir(scratch, { recursive: true });
-
-  let tap;
-  const serverPort = await freePort();
+  let tap, serverPort;
   try {
+    await Deno.mkdir(scratch, { recursive: true });
+    serverPort = await freePort();
     tap = await openTap({ target: serverPort });
   } catch (e) {
-    return harnessError(cell, "the wire tap", e, started);
+    return harnessError(cell, "the cell's setup (scratch directory, port, wire tap)", e, started);
   }
   let pair: PairResult;
   try {

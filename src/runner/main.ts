@@ -98,6 +98,11 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       signal,
       progress: io.progress ?? consoleProgress(),
     });
+  } catch (e) {
+    // A bug of ours, not a cell's outcome: keep what ran, say where, and fail the run.
+    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    store.interruptSync(`the runner stopped: ${why}`);
+    return fail(`the runner stopped: ${why}; the cells that ran are in ${store.path}`, 1);
   } finally {
     stopSignals();
   }

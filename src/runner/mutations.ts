@@ -68,9 +68,6 @@ export const MUTATIONS: Mutation[] = [
     replace: 'else if (old.outcome !== "pass" && after.outcome === "pass") d.otherChanged.push(c);',
     tests: ["src/web/diff_test.ts"],
     why: "item 4: the run diff files a fixed cell under other changes",
-    pending: "the web's rewrite with its run-diff tests (issue 17 item 4, the web helper): " +
-      "diff_test.ts needs fixtures with broke, fixed and changed cells, and today it fails " +
-      "before any fault on schema-1 fixtures",
   },
   {
     id: "report/only-fail-is-a-regression",

@@ -2,7 +2,7 @@
 // implementation), run the cells in parallel with collision-free ports, record each result as it
 // lands, and close everything. `deno task interop`, the bench and the tests all go through here.
 
-import { type CellOutcome, runCell, type SandboxRepair } from "./cell.ts";
+import { type CellOutcome, harnessError, runCell, type SandboxRepair } from "./cell.ts";
 import { type Cell, implementationsUsed } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import type { Provenance } from "../contract/provenance.ts";
@@ -113,7 +113,10 @@ async function runAll(
   };
   await pool(cells, opts.jobs ?? DEFAULT_JOBS, signal, async (cell) => {
     progress.started(cell);
-    const { result, evidence } = await one(cell);
+    // Whatever goes wrong outside the programs is that cell's harness error, not the run's end.
+    const { result, evidence } = await one(cell).catch((e) =>
+      harnessError(cell, "the runner", e, performance.now())
+    );
     if (signal.aborted) return; // in flight when interrupted: not a finished cell
     const written = performance.now();
     const recorded = await opts.store.add(result, evidence);

@@ -6,7 +6,7 @@ import { contextHash, ensureImage, ImageBuildError, LABEL } from "./images.ts";
 import { runHost } from "./host.ts";
 import { runPair } from "../runner/pair.ts";
 import { CACHE_DIR, REPO_ROOT } from "./paths.ts";
-import { freePort } from "./ports.ts";
+import { freePort, portInUse } from "./ports.ts";
 import { OUTPUT_LIMIT } from "./process.ts";
 import { closeAllSandboxes, openSandbox, type Sandbox, SESSION } from "./sandbox.ts";
 import { TEST_PKI_DIR, withWorld } from "../testing/world.ts";
@@ -91,9 +91,16 @@ Deno.test("contextHash: depends on paths and contents", async () => {
   }
 });
 
-Deno.test("freePort: never hands out the same port twice", async () => {
-  const ports = await Promise.all(Array.from({ length: 50 }, () => freePort()));
-  assert.equal(new Set(ports).size, 50);
+Deno.test("freePort: a full run's worth of ports, all distinct, below the ephemeral range", async () => {
+  // A full matrix asks for some 20,000 ports; the kernel's port 0 kept handing out the same one.
+  const ephemeralLow = Number(
+    (await Deno.readTextFile("/proc/sys/net/ipv4/ip_local_port_range")).trim().split(/\s+/)[0],
+  );
+  const ports = [];
+  for (let i = 0; i < 11_000; i++) ports.push(await freePort());
+  assert.equal(new Set(ports).size, ports.length);
+  assert.ok(ports.every((p) => p < ephemeralLow), "every port is below the ephemeral range");
+  assert.ok(ports.every((p) => !portInUse(p)), "no port handed out was taken");
 });
 
 /** Runs `ps` in the sandbox: the command lines of every process in the container. */
