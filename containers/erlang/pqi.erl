@@ -277,11 +277,16 @@ exchange(S, Message, true) ->
         {Data, Closed} -> {body(Data), Closed}
     end;
 exchange(S, Message, false) ->
-    case ssl:send(S, [Message, "\n"]) of
+    %% Line mode before the line goes out: the echo (and the server's close right after it) may
+    %% arrive before a later setopts, which then finds the socket closed.
+    case ssl:setopts(S, [{packet, line}]) of
         ok ->
-            ok = ssl:setopts(S, [{packet, line}]),
-            case ssl:recv(S, 0, ?TIMEOUT) of
-                {ok, Line} -> {string:trim(binary_to_list(Line), trailing, "\n"), ok};
+            case ssl:send(S, [Message, "\n"]) of
+                ok ->
+                    case ssl:recv(S, 0, ?TIMEOUT) of
+                        {ok, Line} -> {string:trim(binary_to_list(Line), trailing, "\n"), ok};
+                        Error -> {none, Error}
+                    end;
                 Error -> {none, Error}
             end;
         Error -> {none, Error}

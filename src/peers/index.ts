@@ -60,15 +60,20 @@ export async function implementationsWith(
   const problems: string[] = [];
   for (const file of [...await builtInManifests(), ...extraManifests]) {
     try {
-      out.push(await loadManifest(file, out.map((i) => i.id)));
+      // Ids in matrix order, so a clash names them as the matrix shows them.
+      out.push(await loadManifest(file, inMatrixOrder(out).map((i) => i.id)));
     } catch (e) {
       if (!(e instanceof ManifestError)) throw e;
       problems.push(...e.problems);
     }
   }
   if (problems.length) throw new ManifestError(problems);
-  // A library's versions sit beside it (openssl, openssl@3.6); its default version first.
-  return out.sort((a, b) =>
+  return inMatrixOrder(out);
+}
+
+/** A library's versions sit beside it (openssl, openssl@3.6); its default version first. */
+function inMatrixOrder(impls: Implementation[]): Implementation[] {
+  return [...impls].sort((a, b) =>
     rank(a.id) - rank(b.id) || Number(a.id.includes("@")) - Number(b.id.includes("@")) ||
     a.id.localeCompare(b.id)
   );

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Run } from "../report/read.ts";
-import type { Report } from "../report/schema.ts";
+import type { Report, Result } from "../report/schema.ts";
 import { ICON_SVG, SITE_JS, STYLE_CSS } from "./assets.ts";
 import { badgeSvg } from "./badge.ts";
 import { findCell } from "./cells.ts";
@@ -14,7 +14,7 @@ import { CostChart, groupCosts } from "./chart.tsx";
 import { withDelivery } from "./delivery.ts";
 import { guard } from "./headers.ts";
 import { libraryOf } from "./impls.ts";
-import { hereFor } from "./links.ts";
+import { hasCellPage, hereFor } from "./links.ts";
 import { CellDetails, CellPage } from "./pages/cell.tsx";
 import { DiffFormPage, DiffPage } from "./pages/diff.tsx";
 import { ImplPage } from "./pages/impl.tsx";
@@ -204,10 +204,17 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
     );
   });
 
+  /** The run and cell a cell page is about, when that cell has a page (hasCellPage). */
+  async function pagedCell(c: Context): Promise<[Run, Result] | null> {
+    const run = await detailedRun(c.req.param("id") ?? "");
+    const r = run && findCell(run.report, c.req.param("cell") ?? "");
+    return run && r && hasCellPage(await here(c), run.report.id, r.outcome) ? [run, r] : null;
+  }
+
   app.get("/runs/:id/cells/:cell", async (c) => {
-    const run = await detailedRun(c.req.param("id"));
-    const r = run && findCell(run.report, c.req.param("cell"));
-    if (!run || !r) return notFound(c, "No such cell in that run.");
+    const found = await pagedCell(c);
+    if (!found) return notFound(c, "No such cell in that run.");
+    const [run, r] = found;
     cacheFor(c, run.report);
     const evidence = options.staticSite
       ? { kind: "deferred" as const, src: "evidence.html.gz" }
@@ -217,9 +224,9 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
 
   // The static export's form of a cell's details: what the live page has inline, gzipped.
   app.get("/runs/:id/cells/:cell/evidence.html.gz", async (c) => {
-    const run = await detailedRun(c.req.param("id"));
-    const r = run && findCell(run.report, c.req.param("cell"));
-    if (!run || !r) return notFound(c, "No such cell in that run.");
+    const found = await pagedCell(c);
+    if (!found) return notFound(c, "No such cell in that run.");
+    const [run, r] = found;
     cacheFor(c, run.report);
     const html = String(
       <CellDetails

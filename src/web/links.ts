@@ -24,6 +24,15 @@ export function hereFor(
 
 export const to = (here: Here, path: string): string => here.root + path;
 
+/**
+ * Whether a cell has a page. A static export keeps them for its detailed runs, and there only for
+ * cells that did not pass: a pass's row already says what was negotiated, its evidence stays in
+ * the run's evidence file and on the live service, and pages for every pass would be two thirds
+ * of the export.
+ */
+export const hasCellPage = (here: Here, runId: string, outcome: string): boolean =>
+  here.detailed(runId) && !(here.staticSite && outcome === "pass");
+
 /** Canonical page paths, relative to the site root. */
 export const paths = {
   home: "",

@@ -8,7 +8,7 @@ import type { FolderProblem } from "../report/read.ts";
 import { type Outcome, OUTCOMES, type Report, type Result } from "../report/schema.ts";
 import { cellSlug, OUTCOME_LABEL } from "./cells.ts";
 import { libraryOf, versionedLibraries, versionLabel } from "./impls.ts";
-import { type Here, paths, to } from "./links.ts";
+import { hasCellPage, type Here, paths, to } from "./links.ts";
 import { pairKey } from "./runindex.ts";
 import { grade, GRADE_TEXT, type Tally } from "./tally.ts";
 
@@ -63,11 +63,9 @@ export function CellLink(
     children?: Child;
   },
 ) {
-  return (
-    <RunLink here={here} runId={report.id} href={paths.cell(report.id, cellSlug(r))} title={title}>
-      {children}
-    </RunLink>
-  );
+  return hasCellPage(here, report.id, r.outcome)
+    ? <a href={to(here, paths.cell(report.id, cellSlug(r)))} title={title}>{children}</a>
+    : <span title={title}>{children}</span>;
 }
 
 /**

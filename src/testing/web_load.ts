@@ -3,13 +3,13 @@
 // would); wrk drives it when installed (apt-get install wrk), autocannon otherwise, so the load
 // generator does not share the server's event loop. It prints the page's weight raw and compressed,
 // whether a repeat visit is a 304, and p50/p99 latency. Without runs in DIR it measures a full run
-// made by src/testing/fullrun.ts (two of them, so the summary has something to compare).
+// made by fullrun.ts (two of them, so the summary has something to compare).
 // Numbers, not a test: on a shared machine they move with everything else that runs.
 
 import autocannon from "autocannon";
 import { parseArgs } from "node:util";
 import { readFolder } from "../report/read.ts";
-import { writeFullRuns } from "../testing/fullrun.ts";
+import { writeFullRuns } from "./fullrun.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,7 +33,7 @@ const server = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
     "-A",
-    new URL("./serve.ts", import.meta.url).pathname,
+    new URL("../web/serve.ts", import.meta.url).pathname,
     "--reports",
     reports,
     "--port",
