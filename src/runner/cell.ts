@@ -1,8 +1,8 @@
 // One cell, end to end: plan → run → observe → judge → record. The server comes up, the wire tap
 // sits between, the client runs; what happened goes to the judge (src/judge/) once, and the
-// verdict comes back as the report's Result plus the Evidence kept beside it. A cell that fails,
-// times out or errors gets one more attempt; passing only on the retry makes it flaky, never a
-// pass.
+// verdict comes back as the report's Result plus the Evidence kept beside it. A cell that times
+// out or errors gets one more attempt, and so does a fail that would be a regression; passing only
+// on the retry makes it flaky, never a pass.
 
 import type { Cell } from "./plan.ts";
 import { type CellRun, judgeCell, type SideRun } from "../judge/index.ts";
@@ -30,6 +30,12 @@ export interface CellEnv {
   timeoutMs: number;
   /** Once aborted, no retry is started. */
   signal?: AbortSignal;
+  /**
+   * Whether a failed cell gets a second attempt (default: every one). The run gives it to cells
+   * expected to pass: there a fail is a regression unless chance made it, while retrying a known
+   * failure only repeats it (a tenth of a full run's time).
+   */
+  retryFail?: (cellId: string) => boolean;
   /** Replaces sandboxes that broke under a cell. */
   sandboxRepair?: SandboxRepair;
 }
@@ -55,9 +61,10 @@ export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
     return first;
   }
   // Only what can be chance gets a second attempt: an unsupported or unverified cell stays so.
-  if (!["fail", "timeout", "error"].includes(first.result.outcome) || env.signal?.aborted) {
-    return first;
-  }
+  const outcome = first.result.outcome;
+  const retried = outcome === "timeout" || outcome === "error" ||
+    (outcome === "fail" && (env.retryFail?.(cell.id) ?? true));
+  if (!retried || env.signal?.aborted) return first;
   const second = await attempt(cell, env, 2);
   for (const impl of second.broken) await env.sandboxRepair?.replace(impl);
   // The cell's time is both attempts; the handshake time is the attempt reported.

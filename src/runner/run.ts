@@ -96,7 +96,13 @@ async function runAll(
   signal: AbortSignal,
   progress: Progress,
 ): Promise<void> {
-  const env = { ...setup, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
+  const mustPass = opts.expected && new Set(opts.expected.mustPass);
+  const env = {
+    ...setup,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    signal,
+    retryFail: (id: string) => !mustPass || mustPass.has(id),
+  };
   // Programs of cells in flight, so an interrupt can end them at once: closing a container ends
   // its programs, but the in-process reference peer would go on until its own deadline.
   const live = new Set<PeerProcess>();

@@ -6,7 +6,7 @@ import { main } from "./main.ts";
 import { main as reportCli } from "./report_cli.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { readRun } from "../report/read.ts";
-import type { Report } from "../report/schema.ts";
+import { cellId, type Report } from "../report/schema.ts";
 import { engineAnswers } from "../runtime/engine.ts";
 import { SESSION } from "../runtime/sandbox.ts";
 
@@ -131,6 +131,32 @@ Deno.test("a regression against the expectations fails the run and names the cel
     output,
     new RegExp(`REGRESSION ${cell.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: timeout`),
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a known failure runs once; the same fail where a pass is expected gets its retry", async () => {
+  // OpenSSL's client answers a truncated hybrid share with internal_error, not illegal_parameter:
+  // a real, repeatable fail.
+  const cell = "conformance/truncate-share-vs-client-X25519MLKEM768@openssl->ts";
+  const dir = await Deno.makeTempDir();
+  const expectations = `${dir}/expected.json`;
+  const args = [
+    "--impl",
+    "ts,openssl",
+    "--case",
+    "conformance/truncate-share-vs-client-X25519MLKEM768",
+    "--expected",
+    expectations,
+  ];
+  const attemptsWith = async (mustPass: string[]) => {
+    await Deno.writeTextFile(expectations, JSON.stringify({ mustPass }));
+    const { report } = await run(args);
+    const r = report!.results.find((x) => cellId(x) === cell)!;
+    assert.equal(r.outcome, "fail", r.reason);
+    return r.attempts;
+  };
+  assert.equal(await attemptsWith([]), 1);
+  assert.equal(await attemptsWith([cell]), 2);
   await Deno.remove(dir, { recursive: true });
 });
 
