@@ -97,6 +97,11 @@ function breakdown(report: Report): void {
 
 if (import.meta.main) {
   try {
+    if (parseArgs(Deno.args).help) {
+      console.log("usage: deno task bench:matrix [the selection flags of deno task interop]");
+      console.log("(deno task interop --help lists them; the default is the whole matrix)");
+      Deno.exit(0);
+    }
     // The first run also warms images and the PKI, so both timings measure cells only.
     const shared = await timeRun("sandbox per implementation", Deno.args, false);
     const perCell = await timeRun("sandbox per cell", Deno.args, true);

@@ -72,7 +72,7 @@ export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
   const durations = { ...second.result.durations, totalMs };
   if (passed(second)) {
     return {
-      evidence: second.evidence,
+      evidence: withFirstLogs(second.evidence, first.evidence),
       result: {
         ...second.result,
         durations,
@@ -97,6 +97,13 @@ export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
 }
 
 const passed = (a: CellOutcome) => a.result.outcome === "pass";
+
+/** A flaky cell's evidence is the retry's, with the failed attempt's logs before its own. */
+export function withFirstLogs(retry: Evidence, first: Evidence): Evidence {
+  const both = (side: "client" | "server") =>
+    boundLog(`[first attempt]\n${first.logs[side]}\n[retry]\n${retry.logs[side]}`);
+  return { ...retry, logs: { client: both("client"), server: both("server") } };
+}
 
 function base(cell: Cell) {
   return {

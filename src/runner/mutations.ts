@@ -177,4 +177,14 @@ export const MUTATIONS: Mutation[] = [
     filter: "known failure",
     why: "every fail runs twice again, known failures too: a tenth of a full run repeats itself",
   },
+  {
+    id: "runtime/sandbox-opens-after-a-signal",
+    file: "src/runtime/sandbox.ts",
+    find: 'if (stopping) throw new Error("interrupted: no new sandbox is opened");',
+    replace: "",
+    tests: ["src/runtime/runtime_test.ts"],
+    filter: "SIGTERM",
+    why: "a cell that repairs its sandbox during the signal's cleanup starts a container that " +
+      "outlives the process",
+  },
 ];

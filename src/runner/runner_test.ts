@@ -6,7 +6,8 @@ import { main } from "./main.ts";
 import { main as reportCli } from "./report_cli.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { readRun } from "../report/read.ts";
-import { cellId, type Report } from "../report/schema.ts";
+import { cellId, type Evidence, type Report } from "../report/schema.ts";
+import { withFirstLogs } from "./cell.ts";
 import { engineAnswers } from "../runtime/engine.ts";
 import { SESSION } from "../runtime/sandbox.ts";
 
@@ -158,6 +159,20 @@ Deno.test("a known failure runs once; the same fail where a pass is expected get
   assert.equal(await attemptsWith([]), 1);
   assert.equal(await attemptsWith([cell]), 2);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a flaky cell keeps the failed attempt's logs before the retry's", () => {
+  const evidence = (client: string, server: string) => ({
+    observation: null,
+    reports: { client: null, server: null },
+    logs: { client, server },
+  });
+  const kept = withFirstLogs(
+    evidence("client: passed", "server: passed") as unknown as Evidence,
+    evidence("client: closed", "server: reset") as unknown as Evidence,
+  );
+  assert.equal(kept.logs.client, "[first attempt]\nclient: closed\n[retry]\nclient: passed");
+  assert.equal(kept.logs.server, "[first attempt]\nserver: reset\n[retry]\nserver: passed");
 });
 
 Deno.test("a corrupt expectations file is a clear error naming it, exit 2", async () => {

@@ -314,3 +314,43 @@ Deno.test({
     assert.deepEqual(await sessionContainers(session), []);
   },
 });
+
+Deno.test({
+  name: "SIGTERM while sandboxes are still starting, and more asked for after it: none is left",
+  ...opts,
+  async fn() {
+    // The loop stands for cells that repair their sandboxes while the signal's cleanup runs.
+    const script = `
+      import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
+      import { implementation } from "${REPO_ROOT}/src/peers/index.ts";
+      await openSandbox(implementation("openssl"));
+      console.log("open " + SESSION);
+      for (;;) {
+        await openSandbox(implementation("openssl")).catch(() =>
+          new Promise((r) => setTimeout(r, 10))
+        );
+      }
+    `;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", script],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/open (\S+)\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const session = text.match(/open (\S+)\n/)?.[1];
+    assert.ok(session, `child did not open a sandbox: ${text}`);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    assert.equal(status.code, 130);
+    assert.deepEqual(await sessionContainers(session), []);
+  },
+});

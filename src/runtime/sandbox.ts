@@ -52,6 +52,10 @@ export const SESSION = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 const SESSION_LABEL = `${LABEL}.session`;
 
 const open = new Set<Sandbox>();
+/** Sandboxes still starting: a signal waits for them, or their containers would outlive us. */
+const opening = new Set<Promise<unknown>>();
+/** Set by the first Ctrl-C or SIGTERM: the cleanup has begun. */
+let stopping = false;
 
 /** The image a placement runs in, built when needed; null for the in-process peer. */
 export async function imageFor(
@@ -73,12 +77,23 @@ export async function openSandbox(
   target: SandboxTarget,
   opts: SandboxOptions = {},
 ): Promise<Sandbox> {
-  const sandbox = target.placement.kind === "in-process"
-    ? inProcessSandbox(target)
-    : await containerSandbox(target, (await imageFor(target, opts.progress))!, opts.mounts ?? []);
-  if (open.size === 0) installCleanupHandlers();
-  open.add(sandbox);
-  return sandbox;
+  // After a signal nothing new starts (a cell would otherwise repair the sandboxes being closed).
+  if (stopping) throw new Error("interrupted: no new sandbox is opened");
+  installCleanupHandlers();
+  const starting = target.placement.kind === "in-process"
+    ? Promise.resolve(inProcessSandbox(target))
+    : imageFor(target, opts.progress).then((image) =>
+      containerSandbox(target, image!, opts.mounts ?? [])
+    );
+  opening.add(starting);
+  try {
+    const sandbox = await starting;
+    open.add(sandbox);
+    return sandbox;
+  } finally {
+    opening.delete(starting);
+    if (open.size === 0 && opening.size === 0) removeCleanupHandlers();
+  }
 }
 
 /** Stops every sandbox this process opened; afterwards no container of this session remains. */
@@ -286,6 +301,12 @@ function execSpawn(id: string, spec: ProcessSpec): PeerProcess {
 // Installed while a sandbox is open (so tests without sandboxes see no signal listeners).
 
 const onSignal = async () => {
+  if (stopping) return; // a second signal while we clean up: the first one finishes the job
+  stopping = true;
+  // A container whose start was already asked for appears after we look: let those finish first
+  // (bounded, in case the engine hangs), then remove everything of this session.
+  const started = Promise.allSettled([...opening]);
+  await Promise.race([started, new Promise((r) => setTimeout(r, 30_000))]);
   await closeAllSandboxes().catch(() => {});
   Deno.exit(130);
 };
@@ -306,12 +327,19 @@ const onUnload = () => {
 };
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
+// Once at most: a listener added twice runs twice, and two cleanups racing leave containers.
+let installed = false;
+
 function installCleanupHandlers(): void {
+  if (installed) return;
+  installed = true;
   for (const s of SIGNALS) Deno.addSignalListener(s, onSignal);
   globalThis.addEventListener("unload", onUnload);
 }
 
 function removeCleanupHandlers(): void {
+  if (!installed) return;
+  installed = false;
   for (const s of SIGNALS) {
     try {
       Deno.removeSignalListener(s, onSignal);
