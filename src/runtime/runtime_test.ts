@@ -345,6 +345,7 @@ Deno.test({
     }
     const session = text.match(/open (\S+)\n/)?.[1];
     assert.ok(session, `child did not open a sandbox: ${text}`);
+    const signalled = (Date.now() / 1000).toFixed(3);
     child.kill("SIGTERM");
     const status = await child.status;
     reader.releaseLock();
@@ -353,5 +354,22 @@ Deno.test({
     // A container asked for just before the exit is created after it: give the engine time.
     await new Promise((r) => setTimeout(r, 3_000));
     assert.deepEqual(await sessionContainers(session), []);
+    // Only the three already starting may appear after the signal, never new ones.
+    const created = await runHost([
+      "docker",
+      "events",
+      "--since",
+      signalled,
+      "--until",
+      (Date.now() / 1000).toFixed(3),
+      "--filter",
+      `label=${LABEL}.session=${session}`,
+      "--filter",
+      "event=create",
+      "--format",
+      "{{.ID}}",
+    ]);
+    const late = created.stdout.split("\n").filter(Boolean);
+    assert.ok(late.length <= 3, `${late.length} containers created after the signal`);
   },
 });
