@@ -83,7 +83,9 @@ function breakdown(report: Report): void {
     if (!rs.length) continue;
     const col = (f: (r: Result) => number | null | undefined) => {
       const xs = rs.map(f).filter((x): x is number => typeof x === "number");
-      return `${quantile(xs, 0.5).toFixed(1)} / ${quantile(xs, 0.9).toFixed(1)}`.padStart(14);
+      // Whole milliseconds from 100 up, so a column never runs into the next.
+      const ms = (x: number) => x.toFixed(x < 100 ? 1 : 0);
+      return ` ${ms(quantile(xs, 0.5))} / ${ms(quantile(xs, 0.9))}`.padStart(14);
     };
     console.log(
       `${`${k} (${rs.length})`.padEnd(18)}${col((r) => r.durations.phases!.startMs)}${
