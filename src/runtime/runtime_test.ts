@@ -279,38 +279,50 @@ Deno.test({
     }),
 });
 
+/**
+ * Runs `then` (TypeScript) in a child process after it has opened one openssl sandbox; returns
+ * its session once that sandbox is up, and `signal`, which sends the signal and gives the exit code.
+ */
+async function childWithSandbox(then: string) {
+  const script = `
+    import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
+    import { implementation } from "${REPO_ROOT}/src/peers/index.ts";
+    await openSandbox(implementation("openssl"));
+    console.log("open " + SESSION);
+    ${then}
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/open (\S+)\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const session = text.match(/open (\S+)\n/)?.[1];
+  assert.ok(session, `child did not open a sandbox: ${text}`);
+  const signal = async (name: Deno.Signal) => {
+    child.kill(name);
+    const status = await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    return status.code;
+  };
+  return { session, signal };
+}
+
 Deno.test({
   name: "Ctrl-C: a process interrupted with sandboxes open leaves no container behind",
   ...opts,
   async fn() {
-    const script = `
-      import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
-      import { implementation } from "${REPO_ROOT}/src/peers/index.ts";
-      await openSandbox(implementation("openssl"));
-      console.log("open " + SESSION);
-      await new Promise(() => {});
-    `;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--ext=ts", script],
-      cwd: REPO_ROOT,
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!/open (\S+)\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    const session = text.match(/open (\S+)\n/)?.[1];
-    assert.ok(session, `child did not open a sandbox: ${text}`);
+    const { session, signal } = await childWithSandbox("await new Promise(() => {});");
     assert.equal((await sessionContainers(session)).length, 1);
-    child.kill("SIGINT");
-    const status = await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    assert.equal(status.code, 130);
+    assert.equal(await signal("SIGINT"), 130);
     assert.deepEqual(await sessionContainers(session), []);
   },
 });
@@ -320,37 +332,14 @@ Deno.test({
   ...opts,
   async fn() {
     // The loop stands for cells that repair their sandboxes while the signal's cleanup runs.
-    const script = `
-      import { openSandbox, SESSION } from "${REPO_ROOT}/src/runtime/sandbox.ts";
-      import { implementation } from "${REPO_ROOT}/src/peers/index.ts";
-      await openSandbox(implementation("openssl"));
-      console.log("open " + SESSION);
+    const { session, signal } = await childWithSandbox(`
       const one = () => openSandbox(implementation("openssl")).catch(() =>
         new Promise((r) => setTimeout(r, 10))
       );
       for (;;) await Promise.all([one(), one(), one()]);
-    `;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--ext=ts", script],
-      cwd: REPO_ROOT,
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!/open (\S+)\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    const session = text.match(/open (\S+)\n/)?.[1];
-    assert.ok(session, `child did not open a sandbox: ${text}`);
+    `);
     const signalled = (Date.now() / 1000).toFixed(3);
-    child.kill("SIGTERM");
-    const status = await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    assert.equal(status.code, 130);
+    assert.equal(await signal("SIGTERM"), 130);
     // A container asked for just before the exit is created after it: give the engine time.
     await new Promise((r) => setTimeout(r, 3_000));
     assert.deepEqual(await sessionContainers(session), []);
