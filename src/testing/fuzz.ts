@@ -16,7 +16,7 @@ import { TlsAlert } from "../tls/alert.ts";
 import { TlsClient } from "../tls/client.ts";
 import { toHex } from "../tls/codec.ts";
 import type { ClientConfig, ServerConfig } from "../tls/config.ts";
-import { PeerClosed, type Transport } from "../tls/connection.ts";
+import { PeerClosed, takeQueued, type Transport } from "../tls/connection.ts";
 import type { TlsEndpoint } from "../tls/endpoint.ts";
 import { TlsServer } from "../tls/server.ts";
 import type { Target } from "./fuzz_world.ts";
@@ -100,12 +100,7 @@ export function livePipe() {
         await new Promise<void>((resolve) => (inbox.wake = resolve));
         state.waiting--;
       }
-      const chunk = inbox.chunks[0];
-      const n = Math.min(p.length, chunk.length);
-      p.set(chunk.subarray(0, n));
-      if (n === chunk.length) inbox.chunks.shift();
-      else inbox.chunks[0] = chunk.subarray(n);
-      return n;
+      return takeQueued(inbox.chunks, p);
     };
   const driver: Transport = {
     read: reader(toDriver, () => state.targetClosed || state.driverClosed),

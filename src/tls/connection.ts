@@ -607,6 +607,16 @@ function shiftField(f: Field, by: number): Field {
   return { ...f, offset: f.offset + by, children: f.children?.map((c) => shiftField(c, by)) };
 }
 
+/** Moves the head of a queue of written chunks into `p` (as much as fits); the count moved. */
+export function takeQueued(chunks: Uint8Array[], p: Uint8Array): number {
+  const chunk = chunks[0];
+  const n = Math.min(p.length, chunk.length);
+  p.set(chunk.subarray(0, n));
+  if (n === chunk.length) chunks.shift();
+  else chunks[0] = chunk.subarray(n);
+  return n;
+}
+
 /** Two connected in-memory transports (tests, fuzzing, benchmarks). */
 export function memoryPipe(): [Transport, Transport] {
   const make = () => ({
@@ -622,12 +632,7 @@ export function memoryPipe(): [Transport, Transport] {
         if (inbox.closed) return null;
         await new Promise<void>((resolve) => (inbox.waiter = resolve));
       }
-      const chunk = inbox.chunks[0];
-      const n = Math.min(p.length, chunk.length);
-      p.set(chunk.subarray(0, n));
-      if (n === chunk.length) inbox.chunks.shift();
-      else inbox.chunks[0] = chunk.subarray(n);
-      return n;
+      return takeQueued(inbox.chunks, p);
     },
     write(p) {
       if (outbox.closed) return Promise.reject(new Error("pipe closed"));
