@@ -14,7 +14,7 @@ import { CostChart, groupCosts } from "./chart.tsx";
 import { withDelivery } from "./delivery.ts";
 import { guard } from "./headers.ts";
 import { libraryOf } from "./impls.ts";
-import { hasCellPage, hereFor } from "./links.ts";
+import { hasCellPage, type Here, hereFor } from "./links.ts";
 import { CellDetails, CellPage } from "./pages/cell.tsx";
 import { DiffFormPage, DiffPage } from "./pages/diff.tsx";
 import { ImplPage } from "./pages/impl.tsx";
@@ -205,32 +205,33 @@ export function createApp(store: ReportStore, options: AppOptions = {}) {
   });
 
   /** The run and cell a cell page is about, when that cell has a page (hasCellPage). */
-  async function pagedCell(c: Context): Promise<[Run, Result] | null> {
+  async function pagedCell(c: Context): Promise<[Run, Result, Here] | null> {
     const run = await detailedRun(c.req.param("id") ?? "");
     const r = run && findCell(run.report, c.req.param("cell") ?? "");
-    return run && r && hasCellPage(await here(c), run.report.id, r.outcome) ? [run, r] : null;
+    const at = await here(c);
+    return run && r && hasCellPage(at, run.report.id, r.outcome) ? [run, r, at] : null;
   }
 
   app.get("/runs/:id/cells/:cell", async (c) => {
     const found = await pagedCell(c);
     if (!found) return notFound(c, "No such cell in that run.");
-    const [run, r] = found;
+    const [run, r, at] = found;
     cacheFor(c, run.report);
     const evidence = options.staticSite
       ? { kind: "deferred" as const, src: "evidence.html.gz" }
       : { kind: "inline" as const, evidence: await run.evidence(r) };
-    return c.html(<CellPage here={await here(c)} report={run.report} r={r} evidence={evidence} />);
+    return c.html(<CellPage here={at} report={run.report} r={r} evidence={evidence} />);
   });
 
   // The static export's form of a cell's details: what the live page has inline, gzipped.
   app.get("/runs/:id/cells/:cell/evidence.html.gz", async (c) => {
     const found = await pagedCell(c);
     if (!found) return notFound(c, "No such cell in that run.");
-    const [run, r] = found;
+    const [run, r, at] = found;
     cacheFor(c, run.report);
     const html = String(
       <CellDetails
-        here={await here(c)}
+        here={at}
         report={run.report}
         r={r}
         evidence={await run.evidence(r)}
