@@ -41,6 +41,12 @@ export async function readExpected(path = EXPECTED_PATH): Promise<Expected> {
   return { mustPass: list };
 }
 
+/** Whether a cell is expected to pass: anything else it does is a regression. */
+export function expectsPass(expected: Expected): (cellId: string) => boolean {
+  const ids = new Set(expected.mustPass);
+  return (cellId) => ids.has(cellId);
+}
+
 /** Expected cells that ran in this run and did not pass (flaky is not pass). */
 export function regressions(expected: Expected, results: Result[]): string[] {
   const byId = new Map(results.map((r) => [cellId(r), r]));

@@ -9,7 +9,7 @@ import type { Provenance } from "../contract/provenance.ts";
 import type { Implementation } from "../peers/implementation.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { ensurePki } from "../pki/pki.ts";
-import { type Expected, regressions } from "../report/expected.ts";
+import { type Expected, expectsPass, regressions } from "../report/expected.ts";
 import type { Report, Result } from "../report/schema.ts";
 import type { RunStore } from "../report/store.ts";
 import { ensureEngine } from "../runtime/engine.ts";
@@ -96,12 +96,12 @@ async function runAll(
   signal: AbortSignal,
   progress: Progress,
 ): Promise<void> {
-  const mustPass = opts.expected && new Set(opts.expected.mustPass);
   const env = {
     ...setup,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     signal,
-    retryFail: (id: string) => !mustPass || mustPass.has(id),
+    // Without expectations every fail is retried (the cell engine's default).
+    retryFail: opts.expected ? expectsPass(opts.expected) : undefined,
   };
   // Programs of cells in flight, so an interrupt can end them at once: closing a container ends
   // its programs, but the in-process reference peer would go on until its own deadline.
